@@ -1,0 +1,21 @@
+"""Typed exceptions raised by the library; only the CLI turns them into messages and exit codes."""
+
+
+class AlbumError(Exception):
+    """Base class for every error album raises on purpose."""
+
+
+class DecodeError(AlbumError):
+    """A file could not be read as a photo. The message is a readable reason for the user."""
+
+
+class LibraryError(AlbumError):
+    """The library directory or database cannot be used."""
+
+
+class ModelError(AlbumError):
+    """A model could not be found, loaded or downloaded."""
+
+
+class Cancelled(AlbumError):
+    """Work stopped because its cancel token was set."""

@@ -1,0 +1,144 @@
+"""Turn a photo file's bytes into an upright RGB image plus its metadata.
+
+`decode_photo` is the only entry point. Everything that can go wrong with a user's file
+becomes a `DecodeError` with a reason a person can read; only MemoryError passes through.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import rawpy
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from album.errors import DecodeError
+from album.media import pixels
+from album.media.formats import RAW_EXTENSIONS, suffix_of
+from album.media.metadata import PhotoMetadata, metadata_from_exif, orientation_of, read_exif
+from album.media.pixels import DEFAULT_MAX_PIXELS
+from album.media.raw import decode_raw
+
+__all__ = ["DEFAULT_MAX_PIXELS", "DecodedPhoto", "PhotoMetadata", "decode_photo"]
+
+log = logging.getLogger(__name__)
+
+# A multi-picture JPEG (MPO: stereo pairs, some phone portraits) is a JPEG to the user.
+_FORMAT_NAMES = {"MPO": "JPEG"}
+# Unambiguous file signatures, to tell "damaged header" apart from "not an image at all".
+_MAGIC = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF8", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+
+
+@dataclass
+class DecodedPhoto:
+    image: Image.Image  # RGB, upright; possibly reduced, but short side >= min_side
+    width: int  # full-resolution size, upright (not the reduced size)
+    height: int
+    format: str  # 'JPEG', 'PNG', 'HEIF'... or 'RAW-DNG', 'RAW-CR2'...
+    metadata: PhotoMetadata
+    warnings: list[str]  # readable notes about problems that did not stop decoding
+
+
+def decode_photo(
+    data: bytes, name: str, *, min_side: int = 320, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> DecodedPhoto:
+    """Decode a whole file's bytes; `name` gives the suffix (RAW detection) and log context.
+
+    The image may come out reduced (JPEG DCT scaling, HEIF thumbnails) to save time, but its
+    short side stays >= min_side unless the photo itself is smaller.
+    """
+    if not data:
+        raise DecodeError("file is empty")
+    suffix = suffix_of(name)
+    pixels.check_complete(data)
+    try:
+        if suffix in RAW_EXTENSIONS:
+            photo = _decode_raw_or_misnamed(data, suffix, min_side, max_pixels)
+        else:
+            photo = _decode_raster(data, min_side, max_pixels)
+    except (DecodeError, MemoryError):
+        raise
+    except Image.DecompressionBombError as exc:
+        raise DecodeError(pixels.too_large_message(exc, max_pixels)) from exc
+    except Exception as exc:  # whatever Pillow, its plugins or LibRaw throw at a bad file
+        log.debug("cannot decode %s", name, exc_info=True)
+        raise DecodeError(_reason(exc, data)) from exc
+    if isinstance(photo.image, ImageFile.ImageFile):
+        # Still the opened file object (it was RGB and upright already): copy so the result
+        # keeps no reference to the file's buffer or decoder state.
+        photo.image = photo.image.copy()
+    return photo
+
+
+def _decode_raster(data: bytes, min_side: int, max_pixels: int) -> DecodedPhoto:
+    image = pixels.open_image(data, max_pixels)
+    full_width, full_height = image.size
+    image_format = _FORMAT_NAMES.get(image.format or "", image.format or "unknown")
+    pixels.request_reduced_decode(image, min_side)
+    image.load()  # decode now, so truncated and corrupt data fail here and not later
+    tags, warnings = read_exif(image)
+    orientation = orientation_of(tags)
+    if pixels.swaps_sides(orientation):
+        full_width, full_height = full_height, full_width
+    upright = pixels.to_rgb(pixels.upright(image, orientation))
+    return DecodedPhoto(
+        upright, full_width, full_height, image_format, metadata_from_exif(tags), warnings
+    )
+
+
+def _decode_raw_or_misnamed(
+    data: bytes, suffix: str, min_side: int, max_pixels: int
+) -> DecodedPhoto:
+    try:
+        raw = decode_raw(data, min_side=min_side, max_pixels=max_pixels)
+    except rawpy.LibRawFileUnsupportedError as exc:
+        # Not a RAW file LibRaw knows; maybe a JPEG or TIFF with a RAW suffix.
+        try:
+            return _decode_raster(data, min_side, max_pixels)
+        except MemoryError:
+            raise
+        except Exception:
+            raise DecodeError(
+                f"not a camera RAW file that album can read ({suffix} file)"
+            ) from exc
+    return DecodedPhoto(
+        raw.image,
+        raw.width,
+        raw.height,
+        f"RAW-{suffix.lstrip('.').upper()}",
+        metadata_from_exif(raw.tags),
+        raw.warnings,
+    )
+
+
+def _reason(exc: Exception, data: bytes) -> str:
+    """A readable reason for the user from an exception some decoder raised."""
+    detail = str(exc).strip() or type(exc).__name__
+    if detail.startswith(("b'", 'b"')):  # LibRaw messages arrive as repr(bytes)
+        detail = detail[2:-1]
+    if isinstance(exc, UnidentifiedImageError):
+        looks_like = "HEIF/AVIF" if data[4:8] == b"ftyp" else None
+        looks_like = looks_like or next((f for magic, f in _MAGIC if data.startswith(magic)), None)
+        if looks_like:  # e.g. a zero-width GIF, a PNG whose IHDR is garbage
+            return (
+                f"looks like a {looks_like} file but cannot be read: "
+                "damaged, or a variant album does not support"
+            )
+        return "not an image, or an image format album cannot read"
+    if "MAX_TEXT_CHUNK" in detail or "MAX_TEXT_MEMORY" in detail:
+        return "a PNG text chunk is too large to decompress safely (possibly a decompression bomb)"
+    if isinstance(exc, (EOFError, rawpy.LibRawIOError)):  # LibRaw reads from memory: EOF
+        return pixels.TRUNCATED
+    if any(word in detail.lower() for word in ("truncated", "end of file")):
+        return pixels.TRUNCATED
+    if isinstance(exc, rawpy.LibRawError):
+        return f"camera RAW data is damaged or unsupported ({detail})"
+    if isinstance(exc, (OSError, SyntaxError, ValueError)):
+        return f"image data is corrupt ({detail})"
+    return f"image could not be decoded ({type(exc).__name__}: {detail})"

@@ -1,0 +1,141 @@
+"""Pillow steps every decoder shares: open safely, decode reduced, rotate upright, make RGB."""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import struct
+
+import numpy as np
+import pillow_heif
+from PIL import Image
+
+from album.errors import DecodeError
+
+# Pillow refuses (DecompressionBombError) images over twice Image.MAX_IMAGE_PIXELS, which is
+# 2 * 89_478_485 = 178_956_970 pixels by default. We use the same number so there is one
+# limit: it admits 150 MP medium-format and stitched panoramas of that size, and one such
+# image as 8-bit RGB is ~540 MB, which a few decode threads can afford on an 8 GB machine.
+# (JPEG draft mode decodes far fewer pixels, but the header size is all we can check first.)
+DEFAULT_MAX_PIXELS = 178_956_970
+
+# EXIF orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_HIGH_BIT_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
+_BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
+TRUNCATED = "file is truncated (an incomplete copy or download?)"
+
+
+@functools.cache
+def register_plugins() -> None:
+    """Teach Pillow HEIC/HEIF (pillow-heif). Cached, so calling it again does nothing."""
+    pillow_heif.register_heif_opener()
+
+
+def open_image(data: bytes, max_pixels: int) -> Image.Image:
+    """Open (parse the header, no pixels yet) and refuse oversized or empty images."""
+    register_plugins()
+    image = Image.open(io.BytesIO(data))
+    check_size(image.size, max_pixels)
+    return image
+
+
+def check_complete(data: bytes) -> None:
+    """Refuse a HEIF/AVIF/CR3 (ISO base media) file whose boxes run past its end.
+
+    libheif decodes a tiled iPhone HEIC with missing tiles as grey, without any error, so a
+    half-copied photo would otherwise be indexed as a grey smear. A top-level box that
+    claims more bytes than the file has is the tell.
+    """
+    if data[4:8] != b"ftyp":
+        return
+    offset = 0
+    while offset + 8 <= len(data):
+        (size,) = struct.unpack_from(">I", data, offset)
+        if size == 1 and offset + 16 <= len(data):  # 64-bit size follows the type
+            (size,) = struct.unpack_from(">Q", data, offset + 8)
+        elif size == 0:  # the last box runs to the end of the file
+            return
+        if size < 8:
+            return  # not a size we can follow; leave the verdict to the decoder
+        offset += size
+    if offset > len(data):
+        raise DecodeError(TRUNCATED)
+
+
+def check_size(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise DecodeError(f"image has no pixels (its header says {width} x {height})")
+    if width * height > max_pixels:
+        raise DecodeError(
+            f"image is too large to decode safely: {width} x {height} = "
+            f"{_megapixels(width * height)} is over the {_megapixels(max_pixels)} limit "
+            "(possibly a decompression bomb)"
+        )
+
+
+def too_large_message(error: Image.DecompressionBombError, max_pixels: int) -> str:
+    """Pillow's own refusal, reworded; Pillow only tells the pixel count, not the size."""
+    match = _BOMB_PIXELS.search(str(error))
+    size = _megapixels(int(match.group(1))) if match else "its size"
+    return (
+        f"image is too large to decode safely: {size} is over the "
+        f"{_megapixels(min(max_pixels, DEFAULT_MAX_PIXELS))} limit (possibly a decompression bomb)"
+    )
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1e6:,.1f} MP" if pixels < 10_000_000 else f"{pixels / 1e6:,.0f} MP"
+
+
+def request_reduced_decode(image: Image.Image, min_side: int) -> None:
+    """Let the decoder skip detail we do not need (JPEG DCT scaling, HEIF thumbnails).
+
+    We ask for a *square* min_side x min_side: JPEG draft keeps both sides >= the request,
+    so the short side stays >= min_side whichever way EXIF later rotates the picture, with
+    no need to know the orientation first. Formats without draft support ignore this.
+    """
+    if min_side > 0:
+        image.draft(None, (min_side, min_side))
+
+
+def upright(image: Image.Image, orientation: int) -> Image.Image:
+    method = _UPRIGHT.get(orientation)
+    return image.transpose(method) if method is not None else image
+
+
+def swaps_sides(orientation: int) -> bool:
+    """Orientations 5-8 rotate by 90 degrees, so width and height trade places."""
+    return orientation in (5, 6, 7, 8)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB: transparency over white, 16-bit and float scaled down, palettes expanded."""
+    if image.mode in _HIGH_BIT_MODES:
+        image = _to_8bit_grey(image)
+    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    if image.mode == "RGB":
+        return image
+    return image.convert("RGB")  # L, 1, P, CMYK, YCbCr...
+
+
+def _to_8bit_grey(image: Image.Image) -> Image.Image:
+    # Pillow's convert("L") clips 16-bit values at 255 (a white picture); scale instead.
+    pixels = np.asarray(image)
+    full_scale = 1.0 if image.mode == "F" else 65535.0
+    scaled = np.clip(pixels.astype(np.float32) * (255.0 / full_scale), 0, 255)
+    return Image.fromarray(np.round(scaled).astype(np.uint8), "L")

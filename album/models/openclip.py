@@ -1,0 +1,61 @@
+"""open_clip models behind the EmbeddingModel interface."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from album.models.base import l2_normalise
+
+
+class OpenClipModel:
+    """Wraps an open_clip CLIP model, its eval transform and its tokenizer."""
+
+    def __init__(self, model_id: str, model: torch.nn.Module, transform, tokenizer, device: str):
+        self.model_id = model_id
+        self.device = device
+        self._model = model.to(device).eval()
+        self._transform = transform
+        self._tokenizer = tokenizer
+        with torch.inference_mode():
+            probe = self._model.encode_text(tokenizer(["a photo"]).to(device))
+        self.dim = int(probe.shape[-1])
+
+    def preprocess(self, image: Image.Image) -> torch.Tensor:
+        return self._transform(image)
+
+    def encode_preprocessed(self, batch: Sequence[torch.Tensor]) -> np.ndarray:
+        with torch.inference_mode():
+            features = self._model.encode_image(torch.stack(list(batch)).to(self.device))
+        return l2_normalise(features.float().cpu().numpy())
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return self.encode_preprocessed([self.preprocess(image.convert("RGB")) for image in images])
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        with torch.inference_mode():
+            features = self._model.encode_text(self._tokenizer(list(texts)).to(self.device))
+        return l2_normalise(features.float().cpu().numpy())
+
+
+def random_tiny(device: str = "cpu") -> OpenClipModel:
+    """A tiny CLIP with seeded random weights: deterministic and fast, but it understands nothing.
+
+    It exercises the whole open_clip path without a download, for tests and pipeline benchmarks.
+    """
+    import open_clip
+    from open_clip.model import CLIP
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = CLIP(
+            embed_dim=64,
+            vision_cfg={"image_size": 64, "layers": 2, "width": 64, "patch_size": 16, "head_width": 32},
+            text_cfg={"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+        )
+    transform = open_clip.image_transform(64, is_train=False)
+    tokenizer = open_clip.get_tokenizer("ViT-B-32")
+    return OpenClipModel("random-tiny", model, transform, tokenizer, device)

@@ -1,0 +1,1 @@
+"""Finding photos on disk, deciding what changed, and watching folders for more."""

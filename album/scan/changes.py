@@ -1,0 +1,93 @@
+"""Comparing what is on disk with what the library knows: the work an index run has to do."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from album.media.hashing import content_hash
+from album.scan.walker import FoundFile
+from album.store.photos import KnownFile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A file to read: new, changed, or known but lacking a vector from the current model."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    folder_id: int
+    known: KnownFile | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    known: KnownFile
+    found: FoundFile
+    folder_id: int
+
+
+@dataclass
+class ScanPlan:
+    to_read: list[WorkItem] = field(default_factory=list)
+    moved: list[Move] = field(default_factory=list)
+    removed: list[KnownFile] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def plan_changes(
+    found: Iterable[tuple[FoundFile, int]],
+    known: dict[str, KnownFile],
+    *,
+    hash_file: Callable[[Path], str | None] | None = None,
+) -> ScanPlan:
+    """Classify every found file (with its folder id) against the known ones under the same scope.
+
+    A known photo that is gone from its path while a new file of the same size and content
+    hash appeared is a move: it keeps its row, and so its embedding, tags and albums.
+    """
+    hash_file = hash_file or _hash_file
+    known = dict(known)
+    plan = ScanPlan()
+    new: list[WorkItem] = []
+    for file, folder_id in found:
+        previous = known.pop(str(file.path), None)
+        if previous is None:
+            new.append(WorkItem(file.path, file.size, file.mtime_ns, folder_id))
+        elif previous.size != file.size or previous.mtime_ns != file.mtime_ns:
+            plan.to_read.append(WorkItem(file.path, file.size, file.mtime_ns, folder_id, previous))
+        elif previous.status == "ok" and not previous.has_vector:
+            plan.to_read.append(WorkItem(file.path, file.size, file.mtime_ns, folder_id, previous))
+        else:
+            plan.unchanged += 1
+
+    missing_by_size: dict[int, list[KnownFile]] = defaultdict(list)
+    for gone in known.values():
+        if gone.content_hash:
+            missing_by_size[gone.size].append(gone)
+    for item in new:
+        candidates = missing_by_size.get(item.size)
+        digest = hash_file(item.path) if candidates else None
+        match = next((c for c in candidates or () if c.content_hash == digest), None)
+        if match is None:
+            plan.to_read.append(item)
+            continue
+        candidates.remove(match)
+        del known[match.path]
+        plan.moved.append(Move(match, FoundFile(item.path, item.size, item.mtime_ns), item.folder_id))
+    plan.removed = list(known.values())
+    return plan
+
+
+def _hash_file(path: Path) -> str | None:
+    try:
+        return content_hash(path.read_bytes())
+    except OSError as exc:
+        log.warning("cannot read %s: %s", path, exc)
+        return None

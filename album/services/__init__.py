@@ -1,0 +1,1 @@
+"""What users come for, as a Python API: indexing now; search, tags, duplicates, albums next."""

@@ -1,0 +1,114 @@
+"""Reading one photo file on a decode worker thread: hash, decode, thumbnail, model input."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from album.errors import DecodeError
+from album.media.decode import PhotoMetadata, decode_photo
+from album.media.hashing import content_hash
+from album.media.thumbnails import ThumbnailCache, make_thumbnail
+from album.scan.changes import WorkItem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReadOk:
+    item: WorkItem
+    size: int
+    mtime_ns: int
+    content_hash: str
+    format: str
+    width: int
+    height: int
+    metadata: PhotoMetadata
+    warnings: list[str]
+    model_input: Any
+
+
+@dataclass
+class ReadUnchangedContent:
+    """The file's time changed but its bytes did not (touched, or copied over itself)."""
+
+    item: WorkItem
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ReadFailed:
+    item: WorkItem
+    size: int
+    mtime_ns: int
+    error: str
+    content_hash: str | None = None
+
+
+ReadResult = ReadOk | ReadUnchangedContent | ReadFailed
+
+
+class PhotoReader:
+    """Turns a WorkItem into a ReadResult. Thread-safe; never writes to the user's file."""
+
+    def __init__(self, thumbnails: ThumbnailCache, preprocess: Callable[[Any], Any], min_side: int):
+        self._thumbnails = thumbnails
+        self._preprocess = preprocess
+        self._min_side = min_side
+
+    def read(self, item: WorkItem) -> ReadResult:
+        try:
+            return self._read(item)
+        except Exception as exc:  # noqa: BLE001 - one odd file must never stop a whole run
+            log.exception("unexpected error reading %s", item.path)
+            return ReadFailed(item, item.size, item.mtime_ns, f"unexpected error: {exc!r}")
+
+    def _read(self, item: WorkItem) -> ReadResult:
+        size, mtime_ns = item.size, item.mtime_ns
+        try:
+            with open(item.path, "rb") as f:
+                data = f.read()
+                # The size and time of the bytes we actually read, in case the file changed
+                # since the scan saw it.
+                st = os.fstat(f.fileno())
+                size, mtime_ns = st.st_size, st.st_mtime_ns
+        except OSError as exc:
+            return ReadFailed(item, size, mtime_ns, _os_reason(exc))
+        digest = content_hash(data)
+        known = item.known
+        if known and known.status == "ok" and known.has_vector and known.content_hash == digest:
+            return ReadUnchangedContent(item, size, mtime_ns)
+        try:
+            photo = decode_photo(data, str(item.path), min_side=self._min_side)
+            del data  # the decoded image is all we keep; raw bytes of a RAW file can be 50 MB
+            if not self._thumbnails.has(digest):
+                self._thumbnails.save(digest, make_thumbnail(photo.image))
+            model_input = self._preprocess(photo.image)
+        except DecodeError as exc:
+            return ReadFailed(item, size, mtime_ns, str(exc), digest)
+        except OSError as exc:  # e.g. the thumbnail cache's disk is full
+            return ReadFailed(item, size, mtime_ns, _os_reason(exc), digest)
+        return ReadOk(
+            item, size, mtime_ns, digest, photo.format, photo.width, photo.height,
+            photo.metadata, list(photo.warnings), model_input,
+        )
+
+
+def file_time_iso(mtime_ns: int) -> str:
+    """A file's modification time as local ISO time, the fallback when EXIF has no date."""
+    return datetime.fromtimestamp(mtime_ns / 1e9).replace(microsecond=0).isoformat()
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied: album cannot read this file"
+    if isinstance(exc, FileNotFoundError):
+        return "the file disappeared before it could be read"
+    if isinstance(exc, IsADirectoryError):
+        return "this is a folder, not a file"
+    return f"cannot read the file: {exc.strerror or exc}"

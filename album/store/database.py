@@ -1,0 +1,79 @@
+"""Opening the library database: pragmas, one writer, reader connections, migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from album.errors import LibraryError
+from album.store.migrations import MIGRATIONS, apply_migrations
+
+
+def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+    # isolation_level=None: no implicit transactions; every write batch opens its own with
+    # `Database.write()`, so a crash can only lose the batch in flight, never half of one.
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+class Database:
+    """The library's SQLite file.
+
+    All writes go through `write()`, which serialises writers on one connection (WAL lets readers
+    on other connections carry on meanwhile). Threads that only read, such as the GUI, take their
+    own connection from `reader()`.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across application crashes in WAL mode; only an OS crash or
+            # power loss can drop the last commits, which the next scan simply redoes.
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"cannot open the library database {self.path}: {exc}") from exc
+        self.db = sqlite_utils.Database(conn)
+        self._write_lock = threading.RLock()
+        with self._write_lock:
+            apply_migrations(self.db, MIGRATIONS)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction on the writer connection; commits on success, rolls back on error."""
+        with self._write_lock, self.db.atomic():
+            yield self.db
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        """Run a read on the writer connection (serialised with writes: always sees them)."""
+        with self._write_lock:
+            cursor = self.conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    def reader(self) -> sqlite_utils.Database:
+        """A new connection for a thread that only reads; the caller closes it."""
+        return sqlite_utils.Database(_connect(self.path))
+
+    def integrity_ok(self) -> bool:
+        return self.query("PRAGMA integrity_check")[0][0] == "ok"
+
+    def close(self) -> None:
+        with self._write_lock:
+            with contextlib.suppress(sqlite3.Error):
+                # Fold the WAL back into the main file so a closed library is one tidy file.
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.close()

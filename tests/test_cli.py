@@ -1,0 +1,86 @@
+"""The `album` command line, run as a real subprocess against a real library."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from album import __version__
+from conftest import write_photo
+
+
+def album(*args, library=None, check=True):
+    env = dict(os.environ)
+    command = [sys.executable, "-m", "album"] + (["--library", str(library)] if library else []) + list(args)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def library_dir(tmp_path, tiny_model):
+    """A library set to the tiny model, so the CLI runs fast; the CLI loads it by its id."""
+    from album import Library
+
+    Library.open(tmp_path / "lib", model=tiny_model).close()
+    return tmp_path / "lib"
+
+
+def test_version():
+    assert album("--version").stdout.strip() == f"album {__version__}"
+
+
+def test_index_json_summary_and_status_and_errors(library_dir, photos_dir):
+    for i in range(3):
+        write_photo(photos_dir / f"{i}.jpg", seed=i)
+    (photos_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+
+    summary = json.loads(album("index", str(photos_dir), "--json", library=library_dir).stdout)
+    assert set(summary) == {"indexed", "unchanged", "moved", "removed", "failed", "seconds", "cancelled"}
+    assert (summary["indexed"], summary["unchanged"], summary["moved"], summary["removed"]) == (3, 0, 0, 0)
+    assert [f["path"] for f in summary["failed"]] == [str(photos_dir / "broken.jpg")]
+    assert summary["failed"][0]["error"]
+
+    again = json.loads(album("index", "--json", library=library_dir).stdout)
+    assert (again["indexed"], again["unchanged"], again["failed"]) == (0, 4, [])
+
+    status = json.loads(album("status", "--json", library=library_dir).stdout)
+    assert (status["photos"], status["failed"], status["vectors"]) == (3, 1, 3)
+    assert status["model"] == "random-tiny" and status["index"]["in_sync"]
+    assert status["folders"] == [str(photos_dir)]
+
+    errors = json.loads(album("errors", "--json", library=library_dir).stdout)
+    assert [e["path"] for e in errors] == [str(photos_dir / "broken.jpg")]
+    assert "broken.jpg" in album("errors", library=library_dir).stdout
+
+
+def test_folders_add_list_remove(library_dir, photos_dir):
+    album("folders", "add", str(photos_dir), library=library_dir)
+    assert json.loads(album("folders", "list", "--json", library=library_dir).stdout) == [str(photos_dir)]
+    album("folders", "remove", str(photos_dir), library=library_dir)
+    assert album("folders", "list", library=library_dir).stdout.strip() == ""
+    failed = album("folders", "remove", str(photos_dir), library=library_dir, check=False)
+    assert failed.returncode == 1 and "not a library folder" in failed.stderr
+    assert "Traceback" not in failed.stderr
+
+
+def test_album_home_selects_the_library(tmp_path, tiny_model, photos_dir, monkeypatch):
+    from album import Library
+
+    Library.open(tmp_path / "home", model=tiny_model).close()
+    monkeypatch.setenv("ALBUM_HOME", str(tmp_path / "home"))
+    write_photo(photos_dir / "a.jpg", seed=1)
+    album("index", str(photos_dir))
+    assert json.loads(album("status", "--json").stdout)["library"] == str(tmp_path / "home")
+
+
+def test_every_command_is_documented_in_the_readme():
+    from album.cli import COMMANDS
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for command in COMMANDS:
+        assert f"album {command}" in readme or f"album [--library DIR] {command}" in readme, command

@@ -1,0 +1,240 @@
+"""The indexing engine end to end: real files, a real SQLite file, a real hnswlib index, real
+forward passes of a (tiny, seeded) open_clip model."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from album.progress import CancelToken
+from conftest import tree_digest, write_photo
+
+
+class CountingModel:
+    """The real model, counting how many images it was asked to encode."""
+
+    def __init__(self, model):
+        self._model = model
+        self.model_id, self.dim, self.device = model.model_id, model.dim, model.device
+        self.images_encoded = 0
+
+    def preprocess(self, image):
+        return self._model.preprocess(image)
+
+    def encode_preprocessed(self, batch):
+        self.images_encoded += len(batch)
+        return self._model.encode_preprocessed(batch)
+
+    def encode_images(self, images):
+        return self._model.encode_images(images)
+
+    def encode_texts(self, texts):
+        return self._model.encode_texts(texts)
+
+
+@pytest.fixture
+def counting_library(tmp_path, tiny_model):
+    from album import Library
+    from album.services.indexing import PipelineSettings
+
+    model = CountingModel(tiny_model)
+    with Library.open(tmp_path / "library", model=model, pipeline=PipelineSettings(batch_size=4)) as lib:
+        yield lib, model
+
+
+def vector_of(library, path):
+    photo = library.photos.by_path(path)
+    return library.embeddings.get(photo.id, library.model_id)
+
+
+def test_index_new_photos_stores_rows_vectors_thumbnails_and_index(library, photos_dir):
+    paths = [write_photo(photos_dir / f"img_{i}.jpg", seed=i) for i in range(10)]
+    write_photo(photos_dir / "nested" / "deeper" / "x.png", seed=99)
+    before = tree_digest(photos_dir)
+    library.add_folder(photos_dir)
+    summary = library.index()
+    assert (summary.indexed, summary.unchanged, summary.removed, summary.failed) == (11, 0, 0, [])
+    photo = library.photos.by_path(paths[0])
+    assert (photo.status, photo.format, photo.width, photo.height) == ("ok", "JPEG", 480, 360)
+    assert photo.taken_at_source == "file"  # Pillow-made JPEGs have no EXIF date
+    assert library.thumbnails.has(photo.content_hash)
+    vector = vector_of(library, paths[0])
+    assert vector.shape == (library.model.dim,) and np.isclose(np.linalg.norm(vector), 1, atol=1e-5)
+    index = library.vector_index()
+    assert sorted(index.ids()) == sorted(library.embeddings.ids(library.model_id))
+    ids, scores = index.search(vector, k=1)
+    assert ids[0] == photo.id and scores[0] > 0.999
+    assert tree_digest(photos_dir) == before
+
+
+def test_second_run_skips_unchanged_files_without_reading_them(counting_library, photos_dir):
+    library, model = counting_library
+    for i in range(6):
+        write_photo(photos_dir / f"{i}.jpg", seed=i)
+    library.add_folder(photos_dir)
+    library.index()
+    encoded = model.images_encoded
+    summary = library.index()
+    assert (summary.indexed, summary.unchanged) == (0, 6)
+    assert model.images_encoded == encoded
+
+
+def test_rename_and_move_keep_the_embedding_without_re_embedding(counting_library, photos_dir):
+    library, model = counting_library
+    src = write_photo(photos_dir / "a" / "beach.jpg", seed=1)
+    write_photo(photos_dir / "a" / "other.jpg", seed=2)
+    library.add_folder(photos_dir)
+    library.index()
+    old = library.photos.by_path(src)
+    old_vector = vector_of(library, src)
+    encoded = model.images_encoded
+
+    dst = photos_dir / "b" / "renamed.jpg"
+    dst.parent.mkdir()
+    os.replace(src, dst)
+    summary = library.index()
+
+    assert (summary.moved, summary.removed, summary.indexed) == (1, 0, 0)
+    assert model.images_encoded == encoded
+    moved = library.photos.by_path(dst)
+    assert moved.id == old.id and library.photos.by_path(src) is None
+    assert np.array_equal(vector_of(library, dst), old_vector)
+    assert old.id in library.vector_index()
+
+
+def test_deleted_photo_leaves_the_library_and_search(library, photos_dir):
+    keep = write_photo(photos_dir / "keep.jpg", seed=1)
+    gone = write_photo(photos_dir / "gone.jpg", seed=2)
+    library.add_folder(photos_dir)
+    library.index()
+    gone_row = library.photos.by_path(gone)
+    gone_vector = vector_of(library, gone)
+    gone.unlink()
+    summary = library.index()
+    assert summary.removed == 1
+    assert library.photos.by_path(gone) is None
+    assert library.embeddings.get(gone_row.id, library.model_id) is None
+    ids, _ = library.vector_index().search(gone_vector, k=5)
+    assert gone_row.id not in ids.tolist()
+    assert ids.tolist() == [library.photos.by_path(keep).id]
+
+
+def test_changed_file_is_re_read_and_touched_file_is_not_re_embedded(counting_library, photos_dir):
+    library, model = counting_library
+    path = write_photo(photos_dir / "p.jpg", seed=1)
+    library.add_folder(photos_dir)
+    library.index()
+    first = library.photos.by_path(path)
+    first_vector = vector_of(library, path)
+
+    write_photo(path, seed=2, size=(640, 480))  # edited in place: new content
+    os.utime(path, ns=(first.mtime_ns + 10**9, first.mtime_ns + 10**9))
+    summary = library.index()
+    edited = library.photos.by_path(path)
+    assert summary.indexed == 1 and edited.id == first.id
+    assert (edited.width, edited.height) == (640, 480) and edited.content_hash != first.content_hash
+    assert not np.allclose(vector_of(library, path), first_vector)
+
+    encoded = model.images_encoded
+    os.utime(path, ns=(edited.mtime_ns + 10**9, edited.mtime_ns + 10**9))  # `touch`: same bytes
+    summary = library.index()
+    assert (summary.indexed, summary.unchanged) == (0, 1)
+    assert model.images_encoded == encoded
+    assert library.photos.by_path(path).mtime_ns == edited.mtime_ns + 10**9
+
+
+def test_a_copy_reuses_the_vector_of_identical_content(counting_library, photos_dir):
+    library, model = counting_library
+    original = write_photo(photos_dir / "orig.jpg", seed=5)
+    library.add_folder(photos_dir)
+    library.index()
+    encoded = model.images_encoded
+    copy = photos_dir / "copy of orig.jpg"
+    shutil.copyfile(original, copy)
+    summary = library.index()
+    assert summary.indexed == 1 and model.images_encoded == encoded
+    assert np.array_equal(vector_of(library, copy), vector_of(library, original))
+    assert library.photos.by_path(copy).id != library.photos.by_path(original).id
+
+
+def test_hidden_system_and_library_folders_are_skipped(tmp_path, tiny_model, photos_dir):
+    from album import Library
+
+    write_photo(photos_dir / "visible.jpg", seed=1)
+    for hidden in [".git/objects/x.jpg", "@eaDir/visible.jpg/SYNOPHOTO_THUMB_XL.jpg", ".thumbnails/t.png", ".hidden.jpg"]:
+        write_photo(photos_dir / hidden, seed=2)
+    (photos_dir / "notes.txt").write_text("not a photo")
+    # A library kept inside the photo folder must not index its own thumbnails.
+    with Library.open(photos_dir / "album-library", model=tiny_model) as library:
+        library.add_folder(photos_dir)
+        library.index()
+        library.index()  # second run: the thumbnails made by the first must not appear
+        assert [p.path for p in map(library.photos.get, library.photos.ok_photo_ids())] == [
+            str(photos_dir / "visible.jpg")
+        ]
+
+
+def test_cancel_keeps_what_was_done_and_the_next_run_finishes(counting_library, photos_dir):
+    library, model = counting_library
+    for i in range(40):
+        write_photo(photos_dir / f"{i:02}.jpg", seed=i, size=(200, 150))
+    library.add_folder(photos_dir)
+    cancel = CancelToken()
+
+    def progress(p):
+        if p.phase == "indexing" and p.done >= 10:
+            cancel.cancel()
+
+    first = library.index(progress=progress, cancel=cancel)
+    assert first.cancelled and 10 <= first.indexed < 40
+    assert library.embeddings.count(library.model_id) == first.indexed
+    encoded = model.images_encoded
+    second = library.index()
+    assert not second.cancelled and second.indexed == 40 - first.indexed
+    assert model.images_encoded - encoded == second.indexed
+    assert len(library.vector_index()) == 40
+
+
+def test_progress_reports_counts_rate_and_current_file(library, photos_dir):
+    for i in range(12):
+        write_photo(photos_dir / f"{i}.jpg", seed=i, size=(120, 90))
+    library.add_folder(photos_dir)
+    reports = []
+    library.index(progress=reports.append)
+    indexing = [r for r in reports if r.phase == "indexing"]
+    assert reports[0].phase == "scanning" and reports[-1].phase == "done"
+    assert indexing[-1].done == indexing[-1].total == 12
+    assert all(r.current and r.current.endswith(".jpg") for r in indexing)
+    assert indexing[-1].rate > 0
+
+
+def test_removing_a_folder_forgets_its_photos_but_not_the_files(library, photos_dir):
+    path = write_photo(photos_dir / "x.jpg", seed=3)
+    library.add_folder(photos_dir)
+    library.index()
+    before = tree_digest(photos_dir)
+    assert library.remove_folder(photos_dir) == 1
+    assert library.photos.counts() == {} and len(library.vector_index()) == 0
+    assert path.exists() and tree_digest(photos_dir) == before
+
+
+def test_adding_a_parent_folder_takes_over_its_children(library, photos_dir):
+    child = photos_dir / "2019"
+    write_photo(child / "a.jpg", seed=1)
+    library.add_folder(child)
+    library.index()
+    assert [f.path for f in library.list_folders()] == [child]
+    library.add_folder(photos_dir)
+    assert [f.path for f in library.list_folders()] == [photos_dir]
+    assert library.add_folder(child).path == photos_dir  # already covered
+    summary = library.index()
+    assert (summary.indexed, summary.unchanged) == (0, 1)
+
+
+def test_library_database_is_wal_with_foreign_keys_and_recorded_migrations(library):
+    db = library.database
+    assert db.query("PRAGMA journal_mode")[0][0] == "wal"
+    assert db.query("PRAGMA foreign_keys")[0][0] == 1
+    assert [r[0] for r in db.query("SELECT name FROM schema_migrations")] == ["0001_initial_schema"]
+    assert db.integrity_ok()
