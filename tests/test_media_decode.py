@@ -648,3 +648,10 @@ def test_decoding_from_several_threads_gives_the_same_results(formats: Path):
         results = list(pool.map(lambda n: (n, decode_photo(blobs[n], n)), names * 3))
     for name, photo in results:
         assert np.array_equal(np.asarray(photo.image), expected[name]), name
+
+
+def test_pillow_build_reads_avif_and_webp():
+    # Pillow 13 decodes both itself; a build without them would call every such photo "not an image".
+    from PIL import features
+
+    assert features.check("avif") and features.check("webp")

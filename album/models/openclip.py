@@ -18,14 +18,21 @@ class OpenClipModel:
         self.model_id = model_id
         self.device = device
         self._model = model.to(device).eval()
-        self._transform = transform
+        self._pil_steps, self._mean, self._std = _split_transform(transform)
         self._tokenizer = tokenizer
         with torch.inference_mode():
             probe = self._model.encode_text(tokenizer(["a photo"]).to(device))
         self.dim = int(probe.shape[-1])
 
     def preprocess(self, image: Image.Image) -> torch.Tensor:
-        return self._transform(image)
+        # Runs on decode worker threads. Tensor ops there would each start torch's intra-op
+        # thread pool and fight the model for the cores (measured: 45 ms instead of 0.7 ms per
+        # photo), so the resize/crop stay in PIL and the normalisation is done in NumPy.
+        for step in self._pil_steps:
+            image = step(image)
+        pixels = np.asarray(image.convert("RGB"), dtype=np.float32) * (1 / 255)
+        pixels = (pixels - self._mean) / self._std
+        return torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))
 
     def encode_preprocessed(self, batch: Sequence[torch.Tensor]) -> np.ndarray:
         with torch.inference_mode():
@@ -39,6 +46,22 @@ class OpenClipModel:
         with torch.inference_mode():
             features = self._model.encode_text(self._tokenizer(list(texts)).to(self.device))
         return l2_normalise(features.float().cpu().numpy())
+
+
+def _split_transform(transform) -> tuple[list, np.ndarray, np.ndarray]:
+    """open_clip's eval Compose → (its PIL steps, mean, std) for the NumPy path above."""
+    from torchvision import transforms as T
+
+    pil_steps, mean, std = [], np.zeros(3, np.float32), np.ones(3, np.float32)
+    for step in getattr(transform, "transforms", [transform]):
+        name = type(step).__name__
+        if isinstance(step, T.Normalize):
+            mean, std = np.asarray(step.mean, np.float32), np.asarray(step.std, np.float32)
+        elif isinstance(step, T.ToTensor) or name in ("MaybeToTensor", "MaybeConvertMode"):
+            continue  # conversion happens in preprocess()
+        else:
+            pil_steps.append(step)  # Resize, CenterCrop, ResizeKeepRatio, ...: PIL in, PIL out
+    return pil_steps, mean, std
 
 
 def random_tiny(device: str = "cpu") -> OpenClipModel:

@@ -1,0 +1,91 @@
+"""Indexing throughput: `python -m bench.indexing [--model ID] [--count N] [--batch-size B]`.
+
+On Flickr8k photos from ../shared/data, in one run:
+  1. end-to-end: a fresh library indexes a folder of N photos (scan, read, hash, decode,
+     thumbnail, preprocess, embed, SQLite, HNSW), in images/s;
+  2. the model alone: `encode_preprocessed` on the same photos already decoded and
+     preprocessed in memory, at the same batch size, in images/s;
+and prints their ratio (target ≥ 0.85: the pipeline keeps the model busy). Then it measures
+JPEG decode time for 12 MP photos with and without draft mode (target ≤ 25 ms with draft).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from album.library import THUMBNAIL_SIZE, Library
+from album.media import decode_photo
+from album.models import DEFAULT_MODEL_ID, load_model
+from album.services.indexing import PipelineSettings
+from bench.decode import DEFAULT_PHOTO, decode_ms
+
+FLICKR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "flickr8k" / "images"
+
+
+def model_only_rate(model, photos: list[Path], batch_size: int) -> float:
+    inputs = [model.preprocess(decode_photo(p.read_bytes(), p.name, min_side=THUMBNAIL_SIZE).image) for p in photos]
+    model.encode_preprocessed(inputs[:batch_size])  # warm-up (lazy init, allocator, caches)
+    start = time.perf_counter()
+    for i in range(0, len(inputs), batch_size):
+        model.encode_preprocessed(inputs[i : i + batch_size])
+    return len(inputs) / (time.perf_counter() - start)
+
+
+def end_to_end_rate(model, photos: list[Path], settings: PipelineSettings, workdir: Path) -> float:
+    folder = workdir / "photos"
+    folder.mkdir()
+    for photo in photos:
+        shutil.copyfile(photo, folder / photo.name)
+    with Library.open(workdir / "library", model=model, pipeline=settings) as library:
+        library.add_folder(folder)
+        start = time.perf_counter()
+        summary = library.index()
+        elapsed = time.perf_counter() - start
+    assert summary.indexed == len(photos), summary.failed[:3]
+    return len(photos) / elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=DEFAULT_MODEL_ID)
+    parser.add_argument("--count", type=int, default=640)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--device", default=None)
+    args = parser.parse_args()
+    if not FLICKR.is_dir():
+        print(f"needs the Flickr8k photos at {FLICKR}", file=sys.stderr)
+        return 1
+    photos = sorted(FLICKR.glob("*.jpg"))[: args.count]
+    model = load_model(args.model, args.device)
+    settings = PipelineSettings(batch_size=args.batch_size, decode_workers=args.workers)
+    print(f"model {model.model_id} on {model.device}, {len(photos)} Flickr8k photos, batch {args.batch_size}, "
+          f"{args.workers} decode workers")
+
+    # Model first, then pipeline, then model again: the machine's load drifts, so average both.
+    model_rates = [model_only_rate(model, photos, args.batch_size)]
+    with tempfile.TemporaryDirectory() as tmp:
+        pipeline_rate = end_to_end_rate(model, photos, settings, Path(tmp))
+    model_rates.append(model_only_rate(model, photos, args.batch_size))
+    model_rate = statistics.mean(model_rates)
+    print(f"model alone (decoded tensors): {model_rate:7.1f} images/s  (runs: {', '.join(f'{r:.1f}' for r in model_rates)})")
+    print(f"end to end (files → library):  {pipeline_rate:7.1f} images/s")
+    print(f"ratio: {pipeline_rate / model_rate:.2f}  (target ≥ 0.85)")
+
+    if DEFAULT_PHOTO.is_file():
+        original = DEFAULT_PHOTO.read_bytes()
+        copies = [bytes(bytearray(original)) for _ in range(20)]
+        with_draft = statistics.median(decode_ms(copies, THUMBNAIL_SIZE))
+        without = statistics.median(decode_ms(copies, 0))
+        print(f"12 MP JPEG decode: {with_draft:.1f} ms with draft mode, {without:.1f} ms without (target ≤ 25 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
