@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     errors.add_argument("--json", action="store_true")
 
     commands.add_parser("watch", help="keep the library up to date as files change (Ctrl-C stops)")
+
+    model = commands.add_parser("model", help="show, list or switch the model that understands photos")
+    model.add_argument("action", choices=["show", "list", "set"], nargs="?", default="show")
+    model.add_argument("name", nargs="?", help="album-mini, an open_clip ARCH/TAG, or hf-hub:org/repo")
+    model.add_argument("--model-file", metavar="PATH", help="a local checkpoint (safetensors or state dict)")
+    model.add_argument("--arch", help="the open_clip architecture of --model-file (e.g. ViT-B-32)")
+    model.add_argument("--json", action="store_true")
     return parser
 
 
@@ -50,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # Pillow reports some oddities of a file (a malformed MPO index, a large image) as Python
+    # warnings; route them through logging so they read like the rest of album's messages.
+    logging.captureWarnings(True)
     if args.command is None:
         parser.print_help()
         return 0
@@ -131,7 +141,8 @@ def _watch(library, args) -> int:
     with _sigint_cancels(cancel):
         watcher = LibraryWatcher(library, on_indexed=_print_watch_summary)
         watcher.start()
-        print(f"watching {len(library.list_folders())} folders ({watcher.mode}); Ctrl-C stops", file=sys.stderr)
+        count = len(library.list_folders())
+        print(f"watching {count} folder{'' if count == 1 else 's'} ({watcher.mode}); Ctrl-C stops", file=sys.stderr)
         try:
             while not cancel.wait(1.0):
                 pass
@@ -190,4 +201,40 @@ def _progress_bar():
             bar.close()
 
 
-COMMANDS = {"folders": _folders, "index": _index, "status": _status, "errors": _errors, "watch": _watch}
+def _model(library, args) -> int:
+    if args.action == "list":
+        from album.models import available_models
+
+        models = available_models()
+        if args.json:
+            print(json.dumps([m.__dict__ for m in models], indent=2))
+        for m in [] if args.json else models:
+            current = "*" if m.model_id == library.model_id else " "
+            size = f" (≈{m.download_mb} MB download)" if m.download_mb else ""
+            print(f"{current} {m.model_id:34} {m.description}{size}")
+        if not args.json:
+            print("  ...or any open_clip ARCH/TAG, hf-hub:org/repo, or --model-file PATH --arch ARCH")
+        return 0
+    if args.action == "set":
+        if not args.name and not args.model_file:
+            raise AlbumError("which model? e.g. `album model set ViT-B-32/laion2b_s34b_b79k`")
+        from album.models import resolve_model
+
+        source = resolve_model(args.name or "", model_file=args.model_file, arch=args.arch)
+        if source.model_id != library.model_id:
+            print(f"switching to {source.model_id}; search keeps using {library.model_id} until done", file=sys.stderr)
+        with _progress_bar() as (report, cancel):
+            summary = library.set_model(source, progress=report, cancel=cancel)
+        if library.pending_model_id:
+            print(f"switch to {library.pending_model_id} paused; `album index` finishes it", file=sys.stderr)
+        else:
+            print(f"model is now {library.model_id} ({summary.embedded} photos re-embedded)", file=sys.stderr)
+    status = {"model": library.model_id, "pending_model": library.pending_model_id}
+    print(json.dumps(status) if args.json else f"{library.model_id}" + (
+        f" (switching to {library.pending_model_id})" if library.pending_model_id else ""))
+    return 0
+
+
+COMMANDS = {
+    "folders": _folders, "index": _index, "status": _status, "errors": _errors, "watch": _watch, "model": _model,
+}

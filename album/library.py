@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import filelock
 
@@ -17,11 +17,11 @@ from album.config import default_library_dir
 from album.errors import LibraryError
 from album.index import IndexHealth, VectorIndex, open_synced_index
 from album.media.thumbnails import ThumbnailCache
-from album.models import DEFAULT_MODEL_ID, EmbeddingModel, load_model
+from album.models import DEFAULT_MODEL_ID, EmbeddingModel, ModelSource, load_model, resolve_model
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.scan.changes import plan_changes
 from album.scan.walker import walk_photos
-from album.services.indexing import IndexingPipeline, IndexSummary, PipelineSettings
+from album.services.indexing import EmbeddingTarget, IndexingPipeline, IndexSummary, PipelineSettings
 from album.services.reading import PhotoReader
 from album.store import Database, EmbeddingRepository, FolderRepository, PhotoRepository
 from album.store.photos import Folder
@@ -40,6 +40,7 @@ class Library:
         model: EmbeddingModel | None = None,
         device: str | None = None,
         pipeline: PipelineSettings = PipelineSettings(),
+        model_loader: Callable[[ModelSource, str | None], EmbeddingModel] = load_model,
     ):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -50,13 +51,17 @@ class Library:
         self.thumbnails = ThumbnailCache(self.path / "thumbnails")
         self.pipeline_settings = pipeline
         self._device = device
-        self._model = model
-        self._index: VectorIndex | None = None
+        self._model_loader = model_loader
+        self._models: dict[str, EmbeddingModel] = {}
+        self._indexes: dict[str, VectorIndex] = {}
         self.index_health: IndexHealth | None = None
         self._closed = False
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
         if model is not None:
-            self._set_setting("model_id", model.model_id)
+            # An injected model (tests, benchmarks) becomes the library's model as it is.
+            self._models[model.model_id] = model
+            if self._model_source().model_id != model.model_id:
+                self._set_setting("model", ModelSource(model.model_id, "builtin").to_json())
 
     @classmethod
     def open(cls, path: str | Path | None = None, **kwargs) -> "Library":
@@ -73,8 +78,8 @@ class Library:
         if self._closed:
             return
         self._closed = True
-        if self._index is not None:
-            self._index.save()
+        for index in self._indexes.values():
+            index.save()
         self.database.close()
 
     # --- settings, model, index ----------------------------------------------------------------
@@ -87,23 +92,89 @@ class Library:
         with self.database.write() as db:
             db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
 
+    def _model_source(self, key: str = "model") -> ModelSource | None:
+        text = self._setting(key)
+        if text:
+            return ModelSource.from_json(text)
+        return ModelSource(DEFAULT_MODEL_ID, "builtin") if key == "model" else None
+
     @property
     def model_id(self) -> str:
-        return self._setting("model_id") or DEFAULT_MODEL_ID
+        """The model whose vectors search uses."""
+        return self._model_source().model_id
+
+    @property
+    def pending_model_id(self) -> str | None:
+        """A model being switched to: its vectors are filled in by index runs until complete."""
+        source = self._model_source("pending_model")
+        return source.model_id if source else None
 
     @property
     def model(self) -> EmbeddingModel:
-        if self._model is None:
-            self._model = load_model(self.model_id, self._device)
-        return self._model
+        return self._load(self._model_source())
 
-    def vector_index(self) -> VectorIndex:
-        """The current model's HNSW index, loaded and brought in step with the database."""
-        if self._index is None:
-            self._index, self.index_health = open_synced_index(
-                self.path / "index", self.model_id, self.model.dim, self.embeddings
-            )
-        return self._index
+    def _load(self, source: ModelSource) -> EmbeddingModel:
+        if source.model_id not in self._models:
+            self._models[source.model_id] = self._model_loader(source, self._device)
+        return self._models[source.model_id]
+
+    def vector_index(self, model_id: str | None = None) -> VectorIndex:
+        """A model's HNSW index (default: the search model's), loaded and synced with the database."""
+        model_id = model_id or self.model_id
+        if model_id not in self._indexes:
+            dim = self._models[model_id].dim if model_id in self._models else self._dim_of(model_id)
+            self._indexes[model_id], health = open_synced_index(self.path / "index", model_id, dim, self.embeddings)
+            if model_id == self.model_id:
+                self.index_health = health
+        return self._indexes[model_id]
+
+    def _dim_of(self, model_id: str) -> int:
+        if model_id == self.model_id:
+            return self.model.dim
+        return self._load(self._model_source("pending_model")).dim
+
+    # --- switching models ---------------------------------------------------------------------
+
+    def set_model(
+        self,
+        name: str | ModelSource,
+        *,
+        model_file: str | Path | None = None,
+        arch: str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> IndexSummary:
+        """Switch to another model: every photo is embedded with it while the current model keeps
+        serving search; the switch completes when the last photo has its new vector.
+
+        Cancelled or interrupted, the switch stays pending and later index runs finish it.
+        """
+        source = name if isinstance(name, ModelSource) else resolve_model(name, model_file=model_file, arch=arch)
+        if source.model_id == self.model_id:
+            self._set_setting("pending_model", "")
+            return IndexSummary()
+        self._load(source)  # download and load first: a model that cannot load changes nothing
+        self._set_setting("pending_model", source.to_json())
+        self._finish_switch_if_complete()  # e.g. an empty library switches at once
+        if self.pending_model_id is None:
+            return IndexSummary()
+        return self.index(progress=progress, cancel=cancel)
+
+    def _finish_switch_if_complete(self) -> None:
+        pending = self._model_source("pending_model")
+        if pending is None:
+            return
+        missing = self.database.query(
+            """SELECT count(*) FROM photos p WHERE p.status = 'ok' AND NOT EXISTS
+               (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?)""",
+            (pending.model_id,),
+        )[0][0]
+        if missing == 0:
+            with self.database.write() as db:
+                db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('model', ?)", (pending.to_json(),))
+                db.execute("DELETE FROM settings WHERE key = 'pending_model'")
+            self.index_health = None
+            log.info("switched the library to %s", pending.model_id)
 
     # --- folders ------------------------------------------------------------------------------
 
@@ -122,7 +193,8 @@ class Library:
         if folder is None:
             raise LibraryError(f"not a library folder: {path}")
         removed = self.folders.remove(folder)
-        self.vector_index().remove(removed)
+        for model_id in self._models_to_index():
+            self.vector_index(model_id).remove(removed)
         return len(removed)
 
     def list_folders(self) -> list[Folder]:
@@ -162,19 +234,22 @@ class Library:
             found, known = [], {}
             for scope, folder in scopes:
                 found.extend((f, folder.id) for f in walk_photos(scope, exclude=(self.path,)))
-                known.update(self.photos.known_files(scope, self.model_id))
+                known.update(self.photos.known_files(scope))
             if defer_younger_than:
                 cutoff = time.time_ns() - int(defer_younger_than * 1e9)
                 summary.deferred = [str(f.path) for f, _ in found if f.mtime_ns > cutoff]
                 for path in summary.deferred:
                     known.pop(path, None)  # neither read now nor mistaken for a deleted photo
                 found = [(f, folder_id) for f, folder_id in found if f.mtime_ns <= cutoff]
-            plan = plan_changes(found, known)
+            plan = plan_changes(found, known, self._models_to_index())
             pipeline = self._pipeline()
             pipeline.apply_moves_and_removals(plan)
             summary.moved, summary.removed, summary.unchanged = len(plan.moved), len(plan.removed), plan.unchanged
             pipeline.run(plan.to_read, summary, progress, cancel)
-            self.vector_index().save()
+            for model_id in self._models_to_index():
+                self.vector_index(model_id).save()
+            if not summary.cancelled:
+                self._finish_switch_if_complete()
             summary.seconds = round(time.monotonic() - started, 3)
             if progress:
                 progress(Progress("done", len(plan.to_read), len(plan.to_read), len(summary.failed)))
@@ -196,10 +271,15 @@ class Library:
             scopes.append((path, folder))
         return scopes
 
+    def _models_to_index(self) -> list[str]:
+        return [self.model_id] + ([self.pending_model_id] if self.pending_model_id else [])
+
     def _pipeline(self) -> IndexingPipeline:
-        model = self.model
-        reader = PhotoReader(self.thumbnails, model.preprocess, min_side=THUMBNAIL_SIZE)
-        return IndexingPipeline(self.database, model, self.vector_index(), reader, self.pipeline_settings)
+        sources = [self._model_source()] + ([self._model_source("pending_model")] if self.pending_model_id else [])
+        models = [self._load(source) for source in sources]
+        targets = [EmbeddingTarget(model, self.vector_index(model.model_id)) for model in models]
+        reader = PhotoReader(self.thumbnails, {m.model_id: m.preprocess for m in models}, min_side=THUMBNAIL_SIZE)
+        return IndexingPipeline(self.database, targets, reader, self.pipeline_settings)
 
     # --- reporting ----------------------------------------------------------------------------
 
@@ -213,6 +293,7 @@ class Library:
             "photos": counts.get("ok", 0),
             "failed": counts.get("error", 0),
             "model": self.model_id,
+            "pending_model": self.pending_model_id,
             "vectors": self.embeddings.count(self.model_id),
             "index": {
                 "count": len(index),

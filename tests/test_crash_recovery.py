@@ -79,7 +79,7 @@ def test_sigkill_mid_index_reopens_consistent_and_resumes_without_re_embedding(t
         assert len(index) == 120
 
 
-def test_index_is_rebuilt_when_its_file_is_missing_or_corrupt(tmp_path, library, photos_dir):
+def test_index_is_rebuilt_when_its_file_is_missing_or_corrupt(tmp_path, library, photos_dir, tiny_model):
     from album import Library
 
     for i in range(5):
@@ -90,16 +90,16 @@ def test_index_is_rebuilt_when_its_file_is_missing_or_corrupt(tmp_path, library,
     library.close()
 
     index_file.write_bytes(b"\0" * 100)  # corrupt
-    with Library.open(library.path, model=library.model) as reopened:
+    with Library.open(library.path, model=tiny_model) as reopened:
         index = reopened.vector_index()
         assert reopened.index_health.state == "rebuilt" and len(index) == 5
         vector = reopened.embeddings.get(1, reopened.model_id)
         assert index.search(vector, k=1)[0][0] == 1
 
     index_file.unlink()  # missing
-    with Library.open(library.path, model=library.model) as reopened:
+    with Library.open(library.path, model=tiny_model) as reopened:
         assert reopened.vector_index() is not None
         assert reopened.index_health.state == "rebuilt" and len(reopened.vector_index()) == 5
 
-    with Library.open(library.path, model=library.model) as reopened:
+    with Library.open(library.path, model=tiny_model) as reopened:
         assert reopened.vector_index() is not None and reopened.index_health.state == "ok"

@@ -64,7 +64,7 @@ def _split_transform(transform) -> tuple[list, np.ndarray, np.ndarray]:
     return pil_steps, mean, std
 
 
-def random_tiny(device: str = "cpu") -> OpenClipModel:
+def random_tiny(device: str = "cpu", seed: int = 0) -> OpenClipModel:
     """A tiny CLIP with seeded random weights: deterministic and fast, but it understands nothing.
 
     It exercises the whole open_clip path without a download, for tests and pipeline benchmarks.
@@ -73,7 +73,7 @@ def random_tiny(device: str = "cpu") -> OpenClipModel:
     from open_clip.model import CLIP
 
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+        torch.manual_seed(seed)
         model = CLIP(
             embed_dim=64,
             vision_cfg={"image_size": 64, "layers": 2, "width": 64, "patch_size": 16, "head_width": 32},
@@ -81,4 +81,4 @@ def random_tiny(device: str = "cpu") -> OpenClipModel:
         )
     transform = open_clip.image_transform(64, is_train=False)
     tokenizer = open_clip.get_tokenizer("ViT-B-32")
-    return OpenClipModel("random-tiny", model, transform, tokenizer, device)
+    return OpenClipModel("random-tiny" if seed == 0 else f"random-tiny-{seed}", model, transform, tokenizer, device)

@@ -1,45 +1,143 @@
-"""Which models album knows, and loading one by id."""
+"""Which models album knows, how a name becomes a `ModelSource`, and loading one.
+
+Kinds of model:
+- built in: `album-mini` (the embedded default, works offline) and `random-tiny` (tests);
+- open_clip pretrained tags `ARCH/TAG` (e.g. `ViT-B-32/laion2b_s34b_b79k`), downloaded on first
+  use into the user cache dir, and `hf-hub:org/repo` open_clip repositories;
+- a local checkpoint file for an open_clip architecture (`--model-file PATH --arch ARCH`).
+A library stores the `ModelSource` of its model, so it can load it again by itself.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Callable
 
+from album.config import cache_dir as default_cache_dir
 from album.errors import ModelError
 from album.models.base import EmbeddingModel
 from album.models.device import pick_device
+from album.resources import resources_dir
 
-# The embedded model `album-mini` becomes the default once it ships (its issue); until then the
-# deterministic tiny model keeps every code path runnable offline.
-DEFAULT_MODEL_ID = "random-tiny"
+DEFAULT_MODEL_ID = "album-mini"
+
+DownloadProgress = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class ModelSource:
+    model_id: str
+    kind: str  # 'builtin', 'open_clip', 'hf-hub' or 'file'
+    arch: str | None = None
+    tag: str | None = None
+    file: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelSource":
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model offered to the user (CLI `model list`, the settings dialog)."""
+
     model_id: str
     description: str
-    load: Callable[[str], EmbeddingModel]
+    download_mb: int = 0  # approximate size of the weights (fp32 parameters x 4 bytes); 0: none
 
 
-def _random_tiny(device: str) -> EmbeddingModel:
-    from album.models.openclip import random_tiny
+BUILTIN = {
+    "album-mini": "embedded default: EfficientNet-Lite0 + MiniLM aligned on real captioned photos; offline",
+    "random-tiny": "tiny open_clip model with seeded random weights (tests and pipeline benchmarks only)",
+}
 
-    return random_tiny(device)
-
-
-_BUILTIN = [
-    ModelSpec("random-tiny", "tiny open_clip model with seeded random weights (tests, pipeline benchmarks)", _random_tiny),
+# Good upgrades for people with a network, roughly from fastest to best.
+SUGGESTED_HUB_MODELS = [
+    ModelInfo("MobileCLIP2-S0/dfndr2b", "Apple MobileCLIP2-S0: fast, a large step up from album-mini", 300),
+    ModelInfo("ViT-B-32/laion2b_s34b_b79k", "OpenCLIP ViT-B/32 on LAION-2B: the classic", 610),
+    ModelInfo("ViT-B-16-SigLIP2/webli", "Google SigLIP2 ViT-B/16: best quality here, slower", 1500),
 ]
 
 
-def available_models() -> list[ModelSpec]:
-    return list(_BUILTIN)
+def available_models() -> list[ModelInfo]:
+    return [ModelInfo(model_id, text) for model_id, text in BUILTIN.items()] + SUGGESTED_HUB_MODELS
 
 
-def load_model(model_id: str, device: str | None = None) -> EmbeddingModel:
+def resolve_model(name: str, *, model_file: str | Path | None = None, arch: str | None = None) -> ModelSource:
+    """Turn what a user typed into a ModelSource, checking it names something real."""
+    if model_file is not None:
+        from album.models.checkpoint import file_model_id
+
+        path = Path(model_file).expanduser().resolve()
+        arch = arch or (name.split("/")[0] if name else None)
+        if not arch:
+            raise ModelError("a model file needs its architecture: --arch ARCH (e.g. ViT-B-32)")
+        _check_arch(arch)
+        return ModelSource(file_model_id(arch, path), "file", arch=arch, file=str(path))
+    if name in BUILTIN:
+        return ModelSource(name, "builtin")
+    if name.startswith("hf-hub:"):
+        return ModelSource(name, "hf-hub", arch=name.removeprefix("hf-hub:"))
+    if "/" in name:
+        import open_clip
+
+        arch, tag = name.split("/", 1)
+        _check_arch(arch)
+        tags = [t for a, t in open_clip.list_pretrained() if a == arch]
+        if tag not in tags:
+            raise ModelError(f"{arch} has no pretrained weights called {tag!r}; known: {', '.join(tags) or 'none'}")
+        return ModelSource(name, "open_clip", arch=arch, tag=tag)
+    known = ", ".join(list(BUILTIN) + [m.model_id for m in SUGGESTED_HUB_MODELS])
+    raise ModelError(f"unknown model {name!r}: use one of {known}, any open_clip ARCH/TAG, or hf-hub:org/repo")
+
+
+def _check_arch(arch: str) -> None:
+    import open_clip
+
+    if arch not in open_clip.list_models():
+        raise ModelError(f"open_clip has no architecture called {arch!r}")
+
+
+def load_model(
+    source: ModelSource | str,
+    device: str | None = None,
+    *,
+    cache_dir: Path | None = None,
+    progress: DownloadProgress | None = None,
+    offline: bool = False,
+) -> EmbeddingModel:
+    """Load a model, downloading its weights first if it is a hub model not yet in the cache."""
+    if isinstance(source, str):
+        source = resolve_model(source)
     device = pick_device(device)
-    for spec in _BUILTIN:
-        if spec.model_id == model_id:
-            return spec.load(device)
-    known = ", ".join(s.model_id for s in _BUILTIN)
-    raise ModelError(f"unknown model {model_id!r}; known models: {known}")
+    cache = Path(cache_dir) if cache_dir else default_cache_dir() / "models"
+    if source.kind == "builtin":
+        return _load_builtin(source.model_id, device)
+    from album.models import hub, openclip
+
+    if source.kind == "open_clip":
+        weights = hub.open_clip_weights(source.arch, source.tag, cache_dir=cache, progress=progress, offline=offline)
+        return openclip.load_open_clip(source.arch, weights, model_id=source.model_id, device=device)
+    if source.kind == "hf-hub":
+        folder = hub.hf_hub_model_dir(source.arch, cache_dir=cache, progress=progress, offline=offline)
+        return openclip.load_hf_hub_dir(folder, model_id=source.model_id, device=device)
+    if source.kind == "file":
+        return openclip.load_open_clip(source.arch, Path(source.file), model_id=source.model_id, device=device)
+    raise ModelError(f"unknown kind of model source: {source.kind!r}")
+
+
+def _load_builtin(model_id: str, device: str) -> EmbeddingModel:
+    if model_id == "random-tiny":
+        from album.models.openclip import random_tiny
+
+        return random_tiny(device)
+    from album.models.mini.model import load_album_mini
+
+    # album-mini runs under ONNX Runtime on the CPU whatever device was picked: it is small
+    # enough that a GPU would mostly wait for decoding anyway.
+    return load_album_mini(resources_dir() / "models" / "album-mini", "cpu")

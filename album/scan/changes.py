@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WorkItem:
-    """A file to read: new, changed, or known but lacking a vector from the current model."""
+    """A file to read: new, changed, or known but lacking a vector from a model being indexed."""
 
     path: Path
     size: int
@@ -44,6 +44,7 @@ class ScanPlan:
 def plan_changes(
     found: Iterable[tuple[FoundFile, int]],
     known: dict[str, KnownFile],
+    model_ids: Iterable[str],
     *,
     hash_file: Callable[[Path], str | None] | None = None,
 ) -> ScanPlan:
@@ -53,6 +54,7 @@ def plan_changes(
     hash appeared is a move: it keeps its row, and so its embedding, tags and albums.
     """
     hash_file = hash_file or _hash_file
+    model_ids = frozenset(model_ids)
     known = dict(known)
     plan = ScanPlan()
     new: list[WorkItem] = []
@@ -62,7 +64,7 @@ def plan_changes(
             new.append(WorkItem(file.path, file.size, file.mtime_ns, folder_id))
         elif previous.size != file.size or previous.mtime_ns != file.mtime_ns:
             plan.to_read.append(WorkItem(file.path, file.size, file.mtime_ns, folder_id, previous))
-        elif previous.status == "ok" and not previous.has_vector:
+        elif previous.status == "ok" and not model_ids <= previous.vector_models:
             plan.to_read.append(WorkItem(file.path, file.size, file.mtime_ns, folder_id, previous))
         else:
             plan.unchanged += 1

@@ -39,11 +39,12 @@ class IndexSummary:
     failed: list[dict] = field(default_factory=list)  # [{"path": ..., "error": ...}]
     seconds: float = 0.0
     cancelled: bool = False
+    embedded: int = 0  # unchanged photos that got vectors from a model being switched to
     deferred: list[str] = field(default_factory=list)  # too fresh to read (maybe still copying)
 
     def to_json(self) -> dict:
         summary = asdict(self)
-        del summary["deferred"]
+        del summary["deferred"], summary["embedded"]
         return summary
 
 
@@ -55,20 +56,25 @@ class PipelineSettings:
     save_every_seconds: float = 30.0  # how stale the saved HNSW file may get during a long run
 
 
+@dataclass(frozen=True)
+class EmbeddingTarget:
+    """A model whose vectors this run fills in, and the index they go to."""
+
+    model: EmbeddingModel
+    index: VectorIndex
+
+
 class IndexingPipeline:
     def __init__(
         self,
         database: Database,
-        model: EmbeddingModel,
-        vector_index: VectorIndex,
+        targets: list[EmbeddingTarget],
         reader: PhotoReader,
         settings: PipelineSettings = PipelineSettings(),
     ):
         self._db = database
-        self._photos = PhotoRepository(database)
         self._embeddings = EmbeddingRepository(database)
-        self._model = model
-        self._index = vector_index
+        self._targets = targets
         self._reader = reader
         self._settings = settings
 
@@ -80,7 +86,8 @@ class IndexingPipeline:
                 PhotoRepository.move(db, move.known.id, str(move.found.path), move.folder_id, move.found.size, move.found.mtime_ns)
             PhotoRepository.delete(db, [gone.id for gone in plan.removed])
         # After the commit, so search never returns a photo the database no longer has.
-        self._index.remove([gone.id for gone in plan.removed])
+        for target in self._targets:
+            target.index.remove([gone.id for gone in plan.removed])
 
     # --- the expensive part: reading and embedding -------------------------------------------
 
@@ -129,7 +136,8 @@ class IndexingPipeline:
                 if batch.full(settings.batch_size):
                     self._flush(batch, summary)
                     if time.monotonic() - last_save > settings.save_every_seconds:
-                        self._index.save()
+                        for target in self._targets:
+                            target.index.save()
                         last_save = time.monotonic()
                 now = time.monotonic()
                 if progress and (now - last_report > 0.1 or done == len(items)):
@@ -144,24 +152,21 @@ class IndexingPipeline:
         summary.cancelled = cancel.cancelled
 
     def _flush(self, batch: "_Batch", summary: IndexSummary) -> None:
-        """Embed the batch (reusing vectors of identical content) and commit it in one transaction."""
+        """Embed the batch for each model (reusing vectors of identical content), then commit it
+        in one transaction: the rows and all their vectors land together or not at all."""
         if batch.empty():
             return
-        model_id = self._model.model_id
-        reused = {r.content_hash: self._embeddings.vector_for_hash(r.content_hash, model_id) for r in batch.ok}
-        to_embed = [r for r in batch.ok if reused[r.content_hash] is None]
-        vectors = {}
-        if to_embed:
-            encoded = self._model.encode_preprocessed([r.model_input for r in to_embed])
-            vectors = {id(r): v for r, v in zip(to_embed, encoded)}
-        added_ids, added_vectors, broken_ids = [], [], []
+        new_vectors = {target.model.model_id: self._embed(target.model, batch.ok) for target in self._targets}
+        broken_ids = []
         with self._db.write() as db:
             for r in batch.ok:
                 photo_id = PhotoRepository.save(db, _record_ok(r))
-                vector = vectors.get(id(r), reused[r.content_hash])
-                EmbeddingRepository.put(db, model_id, photo_id, vector)
-                added_ids.append(photo_id)
-                added_vectors.append(vector)
+                r.photo_id = photo_id
+                if r.content_changed:  # vectors of models not indexed now are stale: drop them
+                    db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
+                for model_id, vectors in new_vectors.items():
+                    if id(r) in vectors:
+                        EmbeddingRepository.put(db, model_id, photo_id, vectors[id(r)])
             for r in batch.failed:
                 photo_id = PhotoRepository.save(db, _record_failed(r))
                 # A photo that was fine and is now broken leaves search with its old vectors.
@@ -169,13 +174,32 @@ class IndexingPipeline:
                 broken_ids.append(photo_id)
             for r in batch.unchanged_content:
                 PhotoRepository.touch(db, r.item.known.id, r.size, r.mtime_ns)
-        if added_ids:
-            self._index.add(np.array(added_ids), np.stack(added_vectors))
-        self._index.remove(broken_ids)
-        summary.indexed += len(batch.ok)
+        for target in self._targets:
+            vectors = new_vectors[target.model.model_id]
+            embedded = [r for r in batch.ok if id(r) in vectors]
+            if embedded:
+                target.index.add(np.array([r.photo_id for r in embedded]), np.stack([vectors[id(r)] for r in embedded]))
+            target.index.remove(broken_ids)
+        summary.indexed += sum(r.content_changed for r in batch.ok)
+        summary.embedded += len(batch.ok) - sum(r.content_changed for r in batch.ok)
         summary.unchanged += len(batch.unchanged_content)
         summary.failed.extend({"path": str(r.item.path), "error": r.error} for r in batch.failed)
         batch.clear()
+
+    def _embed(self, model: EmbeddingModel, results: list[ReadOk]) -> dict[int, np.ndarray]:
+        """Vectors for the results that need this model, keyed by id(result)."""
+        needing = [r for r in results if model.model_id in r.model_inputs]
+        vectors, to_encode = {}, []
+        for r in needing:
+            reused = self._embeddings.vector_for_hash(r.content_hash, model.model_id)
+            if reused is None:
+                to_encode.append(r)
+            else:
+                vectors[id(r)] = reused
+        if to_encode:
+            encoded = model.encode_preprocessed([r.model_inputs[model.model_id] for r in to_encode])
+            vectors.update((id(r), v) for r, v in zip(to_encode, encoded))
+        return vectors
 
 
 class _Batch:

@@ -29,7 +29,9 @@ class ReadOk:
     height: int
     metadata: PhotoMetadata
     warnings: list[str]
-    model_input: Any
+    model_inputs: dict[str, Any]  # model id -> that model's preprocessed input
+    content_changed: bool  # False when only vectors for another model were missing
+    photo_id: int | None = None  # set once the row is written
 
 
 @dataclass
@@ -54,11 +56,15 @@ ReadResult = ReadOk | ReadUnchangedContent | ReadFailed
 
 
 class PhotoReader:
-    """Turns a WorkItem into a ReadResult. Thread-safe; never writes to the user's file."""
+    """Turns a WorkItem into a ReadResult. Thread-safe; never writes to the user's file.
 
-    def __init__(self, thumbnails: ThumbnailCache, preprocess: Callable[[Any], Any], min_side: int):
+    `preprocessors` maps each model being indexed to its preprocess function (usually one
+    model; two while the library switches models).
+    """
+
+    def __init__(self, thumbnails: ThumbnailCache, preprocessors: dict[str, Callable[[Any], Any]], min_side: int):
         self._thumbnails = thumbnails
-        self._preprocess = preprocess
+        self._preprocessors = preprocessors
         self._min_side = min_side
 
     def read(self, item: WorkItem) -> ReadResult:
@@ -81,21 +87,23 @@ class PhotoReader:
             return ReadFailed(item, size, mtime_ns, _os_reason(exc))
         digest = content_hash(data)
         known = item.known
-        if known and known.status == "ok" and known.has_vector and known.content_hash == digest:
+        same_content = bool(known and known.status == "ok" and known.content_hash == digest)
+        needed = set(self._preprocessors) - (known.vector_models if same_content else set())
+        if not needed:
             return ReadUnchangedContent(item, size, mtime_ns)
         try:
             photo = decode_photo(data, str(item.path), min_side=self._min_side)
             del data  # the decoded image is all we keep; raw bytes of a RAW file can be 50 MB
             if not self._thumbnails.has(digest):
                 self._thumbnails.save(digest, make_thumbnail(photo.image))
-            model_input = self._preprocess(photo.image)
+            model_inputs = {model_id: self._preprocessors[model_id](photo.image) for model_id in needed}
         except DecodeError as exc:
             return ReadFailed(item, size, mtime_ns, str(exc), digest)
         except OSError as exc:  # e.g. the thumbnail cache's disk is full
             return ReadFailed(item, size, mtime_ns, _os_reason(exc), digest)
         return ReadOk(
             item, size, mtime_ns, digest, photo.format, photo.width, photo.height,
-            photo.metadata, list(photo.warnings), model_input,
+            photo.metadata, list(photo.warnings), model_inputs, not same_content,
         )
 
 

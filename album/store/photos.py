@@ -61,7 +61,7 @@ class KnownFile:
     mtime_ns: int
     status: str
     content_hash: str | None
-    has_vector: bool
+    vector_models: frozenset[str]  # models that have a vector for this photo
 
 
 class FolderRepository:
@@ -116,23 +116,23 @@ class PhotoRepository:
 
     # --- reads -------------------------------------------------------------------------------
 
-    def known_files(self, under: Path, model_id: str) -> dict[str, KnownFile]:
+    def known_files(self, under: Path) -> dict[str, KnownFile]:
         """Every photo whose path is `under` or inside it, keyed by path."""
         prefix = str(under).rstrip("/\\")
         rows = self._db.query(
             """
             SELECT p.id, p.path, p.size, p.mtime_ns, p.status, p.content_hash,
-                   e.photo_id IS NOT NULL AS has_vector
+                   (SELECT group_concat(e.model_id, char(10)) FROM embeddings e WHERE e.photo_id = p.id)
+                   AS vector_models
             FROM photos p
-            LEFT JOIN embeddings e ON e.photo_id = p.id AND e.model_id = ?
             WHERE p.path = ? OR substr(p.path, 1, ?) IN (?, ?)
             """,
-            (model_id, prefix, len(prefix) + 1, prefix + "/", prefix + "\\"),
+            (prefix, len(prefix) + 1, prefix + "/", prefix + "\\"),
         )
         return {
             row["path"]: KnownFile(
-                row["id"], row["path"], row["size"], row["mtime_ns"], row["status"],
-                row["content_hash"], bool(row["has_vector"]),
+                row["id"], row["path"], row["size"], row["mtime_ns"], row["status"], row["content_hash"],
+                frozenset((row["vector_models"] or "").split("\n")) - {""},
             )
             for row in rows
         }

@@ -1,0 +1,77 @@
+"""Switching a library's model: everything is re-embedded while the old model serves search."""
+
+import numpy as np
+
+from album.models import ModelSource
+from album.models.openclip import random_tiny
+from album.progress import CancelToken
+from conftest import write_photo
+
+
+def tiny_loader(source, device):
+    """Loads the tiny models by id: 'random-tiny' and 'random-tiny-N' (seed N)."""
+    seed = int(source.model_id.rsplit("-", 1)[1]) if source.model_id != "random-tiny" else 0
+    return random_tiny(device or "cpu", seed=seed)
+
+
+def open_library(path):
+    from album import Library
+    from album.services.indexing import PipelineSettings
+
+    return Library.open(path, model_loader=tiny_loader, pipeline=PipelineSettings(batch_size=4))
+
+
+def test_switching_models_re_embeds_everything_and_search_works_throughout(tmp_path, photos_dir):
+    for i in range(24):
+        write_photo(photos_dir / f"{i:02}.jpg", seed=i, size=(160, 120))
+    with open_library(tmp_path / "lib") as library:
+        library.set_model(ModelSource("random-tiny", "builtin"))
+        library.add_folder(photos_dir)
+        library.index()
+        old_query = library.model.encode_texts(["a photo"])[0]
+        searches_during_switch = []
+
+        def progress(p):
+            if p.phase == "indexing":
+                # Mid-switch, search still uses the old model and finds every photo.
+                assert library.model_id == "random-tiny"
+                ids, _ = library.vector_index().search(old_query, k=50)
+                searches_during_switch.append(len(ids))
+
+        summary = library.set_model(ModelSource("random-tiny-7", "builtin"), progress=progress)
+        assert searches_during_switch and set(searches_during_switch) == {24}
+        assert summary.embedded == 24 and summary.indexed == 0
+        assert library.model_id == "random-tiny-7" and library.pending_model_id is None
+        assert library.embeddings.models() == {"random-tiny": 24, "random-tiny-7": 24}
+        new_index = library.vector_index()
+        assert len(new_index) == 24
+        photo = library.photos.by_path(photos_dir / "03.jpg")
+        vector = library.embeddings.get(photo.id, "random-tiny-7")
+        assert new_index.search(vector, k=1)[0][0] == photo.id
+        assert not np.allclose(vector, library.embeddings.get(photo.id, "random-tiny"))
+
+
+def test_an_interrupted_switch_stays_pending_and_later_runs_finish_it(tmp_path, photos_dir):
+    for i in range(20):
+        write_photo(photos_dir / f"{i:02}.jpg", seed=i, size=(160, 120))
+    with open_library(tmp_path / "lib") as library:
+        library.set_model(ModelSource("random-tiny", "builtin"))
+        library.add_folder(photos_dir)
+        library.index()
+        cancel = CancelToken()
+
+        def progress(p):
+            if p.phase == "indexing" and p.done >= 5:
+                cancel.cancel()
+
+        first = library.set_model(ModelSource("random-tiny-3", "builtin"), progress=progress, cancel=cancel)
+        assert first.cancelled and first.embedded < 20
+        assert library.model_id == "random-tiny" and library.pending_model_id == "random-tiny-3"
+        write_photo(photos_dir / "new.jpg", seed=99, size=(160, 120))
+
+    with open_library(tmp_path / "lib") as library:  # e.g. the app restarted
+        second = library.index()
+        assert second.indexed == 1 and second.embedded == 20 - first.embedded
+        assert library.model_id == "random-tiny-3" and library.pending_model_id is None
+        # The photo added mid-switch got vectors from both models.
+        assert library.embeddings.models() == {"random-tiny": 21, "random-tiny-3": 21}
