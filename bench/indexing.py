@@ -37,18 +37,48 @@ def model_only_rate(model, photos: list[Path], batch_size: int) -> float:
     return len(inputs) / (time.perf_counter() - start)
 
 
-def end_to_end_rate(model, photos: list[Path], settings: PipelineSettings, workdir: Path) -> float:
+class PeakMemory:
+    """Samples this process's resident memory every 50 ms; `growth` is peak minus start, in MB."""
+
+    def __init__(self):
+        import threading
+
+        self.start = self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, _rss_mb())
+
+    def growth(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak - self.start
+
+
+def _rss_mb() -> float:
+    import os
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def end_to_end_rate(model, photos: list[Path], settings: PipelineSettings, workdir: Path) -> tuple[float, float]:
     folder = workdir / "photos"
     folder.mkdir()
     for photo in photos:
         shutil.copyfile(photo, folder / photo.name)
     with Library.open(workdir / "library", model=model, pipeline=settings) as library:
         library.add_folder(folder)
+        memory = PeakMemory()
         start = time.perf_counter()
         summary = library.index()
         elapsed = time.perf_counter() - start
+        growth = memory.growth()
     assert summary.indexed == len(photos), summary.failed[:3]
-    return len(photos) / elapsed
+    return len(photos) / elapsed, growth
 
 
 def main() -> int:
@@ -58,6 +88,8 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--device", default=None)
+    parser.add_argument("--memory-check", type=int, default=0, metavar="N",
+                        help="also index N photos and compare peak memory growth with --count")
     args = parser.parse_args()
     if not FLICKR.is_dir():
         print(f"needs the Flickr8k photos at {FLICKR}", file=sys.stderr)
@@ -71,12 +103,18 @@ def main() -> int:
     # Model first, then pipeline, then model again: the machine's load drifts, so average both.
     model_rates = [model_only_rate(model, photos, args.batch_size)]
     with tempfile.TemporaryDirectory() as tmp:
-        pipeline_rate = end_to_end_rate(model, photos, settings, Path(tmp))
+        pipeline_rate, growth = end_to_end_rate(model, photos, settings, Path(tmp))
     model_rates.append(model_only_rate(model, photos, args.batch_size))
     model_rate = statistics.mean(model_rates)
     print(f"model alone (decoded tensors): {model_rate:7.1f} images/s  (runs: {', '.join(f'{r:.1f}' for r in model_rates)})")
     print(f"end to end (files → library):  {pipeline_rate:7.1f} images/s")
     print(f"ratio: {pipeline_rate / model_rate:.2f}  (target ≥ 0.85)")
+    print(f"peak memory growth while indexing {len(photos)} photos: {growth:.0f} MB")
+    if args.memory_check:
+        many = sorted(FLICKR.glob("*.jpg"))[: args.memory_check]
+        with tempfile.TemporaryDirectory() as tmp:
+            _, many_growth = end_to_end_rate(model, many, settings, Path(tmp))
+        print(f"peak memory growth while indexing {len(many)} photos: {many_growth:.0f} MB (flat = about the same)")
 
     if DEFAULT_PHOTO.is_file():
         original = DEFAULT_PHOTO.read_bytes()

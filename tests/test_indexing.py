@@ -183,11 +183,13 @@ def test_cancel_keeps_what_was_done_and_the_next_run_finishes(counting_library, 
     cancel = CancelToken()
 
     def progress(p):
-        if p.phase == "indexing" and p.done >= 10:
+        # Reports are throttled to ~10 a second, but the first one always comes at once.
+        if p.phase == "indexing":
             cancel.cancel()
 
     first = library.index(progress=progress, cancel=cancel)
-    assert first.cancelled and 10 <= first.indexed < 40
+    # What was decoded when the cancel came is still embedded and kept (at most the prefetch).
+    assert first.cancelled and 1 <= first.indexed <= 1 + 2 * 4
     assert library.embeddings.count(library.model_id) == first.indexed
     encoded = model.images_encoded
     second = library.index()

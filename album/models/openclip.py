@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from PIL import Image
 
+from album.errors import ModelError
 from album.models.base import l2_normalise
 
 
@@ -82,3 +84,115 @@ def random_tiny(device: str = "cpu", seed: int = 0) -> OpenClipModel:
     transform = open_clip.image_transform(64, is_train=False)
     tokenizer = open_clip.get_tokenizer("ViT-B-32")
     return OpenClipModel("random-tiny" if seed == 0 else f"random-tiny-{seed}", model, transform, tokenizer, device)
+
+
+# Weight files open_clip looks for in a model folder, best first (open_clip.factory._find_checkpoint_in_dir).
+_FOLDER_WEIGHTS = (
+    "open_clip_model.safetensors", "open_clip_pytorch_model.safetensors", "open_clip_pytorch_model.bin",
+    "open_clip_pytorch_model.pth", "model.safetensors", "pytorch_model.bin", "pytorch_model.pth", "model.pth",
+)
+
+
+def load_open_clip(
+    arch: str,
+    weights: Path | None,
+    *,
+    model_id: str,
+    tag: str | None = None,
+    tokenizer_dir: Path | None = None,
+    device: str = "cpu",
+) -> OpenClipModel:
+    """An open_clip architecture with the weights of a local file (None: random weights). No network.
+
+    `arch` is an open_clip model name ('ViT-B-32') or 'local-dir:FOLDER' (a folder holding an
+    open_clip_config.json). `tag` names the pretrained tag the file came from: open_clip attaches the
+    preprocessing (mean, std, resize mode) and QuickGELU setting to the tag, not to the architecture.
+    `tokenizer_dir` holds the Hugging Face tokenizer for archs that use one (hub.open_clip_tokenizer_dir).
+
+    The weights are read by checkpoint.load_state_dict_file instead of open_clip's loader: both refuse
+    pickled code, but ours also accepts {"model": ...} wrappers and says how the keys mismatch.
+    """
+    import open_clip
+
+    from album.models.checkpoint import apply_state_dict, load_state_dict_file
+
+    model_cfg = _model_config(arch)
+    tokenizer = _tokenizer(arch, model_cfg.get("text_cfg", {}), tokenizer_dir)
+    tag_cfg = open_clip.get_pretrained_cfg(arch, tag) if tag else {}
+    try:
+        model, _, transform = open_clip.create_model_and_transforms(
+            arch,
+            pretrained=None,
+            load_weights=False,  # a local-dir's own weights go through load_state_dict_file below
+            pretrained_text=False,  # HF text towers would otherwise download their own weights
+            force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)),
+            image_mean=tag_cfg.get("mean"),
+            image_std=tag_cfg.get("std"),
+            image_interpolation=tag_cfg.get("interpolation"),
+            image_resize_mode=tag_cfg.get("resize_mode"),
+        )
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
+        # e.g. an HF text tower whose config is not cached; transformers raises OSError for it.
+        raise ModelError(f"could not build the open_clip model {arch}: {error}") from None
+    if weights is not None:
+        apply_state_dict(model, load_state_dict_file(Path(weights)), arch=arch, source=Path(weights))
+    return OpenClipModel(model_id, model, transform, tokenizer, device)
+
+
+def load_hf_hub_dir(
+    folder: Path, *, model_id: str, tokenizer_dir: Path | None = None, device: str = "cpu"
+) -> OpenClipModel:
+    """An 'hf-hub:' model from its downloaded folder (hub.hf_hub_model_dir): config + weights, no network."""
+    folder = Path(folder)
+    weights = next((folder / name for name in _FOLDER_WEIGHTS if (folder / name).is_file()), None)
+    if weights is None:
+        raise ModelError(f"{folder} holds no open_clip weights (expected {_FOLDER_WEIGHTS[0]} or similar)")
+    return load_open_clip(f"local-dir:{folder}", weights, model_id=model_id, tokenizer_dir=tokenizer_dir, device=device)
+
+
+def _model_config(arch: str) -> dict:
+    import difflib
+
+    import open_clip
+
+    try:
+        config = open_clip.get_model_config(arch)
+    except (OSError, ValueError) as error:
+        raise ModelError(f"cannot read the open_clip config of {arch}: {error}") from None
+    if config is None:
+        close = difflib.get_close_matches(arch, open_clip.list_models(), n=4, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ModelError(f"{arch!r} is not an open_clip architecture{hint}")
+    return config
+
+
+def _tokenizer(arch: str, text_cfg: dict, tokenizer_dir: Path | None):
+    import open_clip
+
+    from album.models.hub import TOKENIZER_CORE
+
+    hf_name = text_cfg.get("hf_tokenizer_name")
+    if not hf_name:
+        return open_clip.get_tokenizer(arch)  # the BPE vocabulary ships inside open_clip: never downloads
+    # open_clip would fetch an HF tokenizer from the hub on the spot; album loads it from a folder only.
+    folders = [Path(tokenizer_dir)] if tokenizer_dir else []
+    if arch.startswith("local-dir:"):
+        folders.append(Path(arch.removeprefix("local-dir:")))
+    folder = next((f for f in folders if any((f / name).is_file() for name in TOKENIZER_CORE)), None)
+    if folder is None:
+        raise ModelError(
+            f"the model {arch} needs the text tokenizer of the hub repository {hf_name}, which is not in "
+            "album's cache; it is downloaded with the model when there is a connection"
+        )
+    from open_clip.tokenizer import DEFAULT_CONTEXT_LENGTH, HFTokenizer
+
+    try:
+        return HFTokenizer(
+            str(folder),
+            context_length=text_cfg.get("context_length", DEFAULT_CONTEXT_LENGTH),
+            tokenizer_mode=text_cfg.get("tokenizer_mode"),
+            local_files_only=True,
+            **text_cfg.get("tokenizer_kwargs", {}),
+        )
+    except (OSError, ValueError, ImportError) as error:
+        raise ModelError(f"cannot load the tokenizer of {arch} from {folder}: {error}") from None
