@@ -235,8 +235,11 @@ def test_adding_a_parent_folder_takes_over_its_children(library, photos_dir):
 
 
 def test_library_database_is_wal_with_foreign_keys_and_recorded_migrations(library):
+    from album.store.migrations import MIGRATIONS
+
     db = library.database
     assert db.query("PRAGMA journal_mode")[0][0] == "wal"
     assert db.query("PRAGMA foreign_keys")[0][0] == 1
-    assert [r[0] for r in db.query("SELECT name FROM schema_migrations")] == ["0001_initial_schema"]
+    names = [r[0] for r in db.query("SELECT name FROM schema_migrations ORDER BY name")]
+    assert names == [name for name, _ in MIGRATIONS]
     assert db.integrity_ok()

@@ -5,6 +5,7 @@ Append new migrations to MIGRATIONS; never edit one that has shipped.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -15,9 +16,13 @@ Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
 def _run_statements(db: sqlite_utils.Database, script: str) -> None:
     # Not executescript(): it COMMITs first, which would break the migration's transaction.
-    for statement in script.split(";"):
-        if statement.strip():
+    # complete_statement() knows SQL comments and strings, so a ';' inside them is safe.
+    statement = ""
+    for line in (script.rstrip().rstrip(";") + ";").splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
             db.execute(statement)
+            statement = ""
 
 
 def _initial_schema(db: sqlite_utils.Database) -> None:
@@ -68,8 +73,73 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
     )
 
 
+def _services_schema(db: sqlite_utils.Database) -> None:
+    """Tables of the services users come for: labels and tags, albums, duplicates, trash."""
+    _run_statements(
+        db,
+        """
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,       -- the user's words: 'beach', 'my dog', 'receipts'
+            prompts TEXT,                    -- JSON list of prompts; NULL: the default templates
+            threshold REAL,                  -- NULL: the calibrated default
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tags (
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            score REAL,                      -- zero-shot score for 'auto', NULL for 'manual'
+            source TEXT NOT NULL CHECK (source IN ('auto', 'manual')),
+            hidden INTEGER NOT NULL DEFAULT 0,  -- 1: the user removed this tag; auto must not re-add it
+            PRIMARY KEY (photo_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX tags_tag ON tags(tag);
+        CREATE TABLE albums (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('manual', 'smart')),
+            query TEXT,                      -- smart albums: JSON of the saved query
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE album_photos (
+            album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (album_id, photo_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE photo_places (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+            city TEXT,                       -- reverse-geocoded offline from gps_lat/gps_lon
+            region TEXT,                     -- first-level division: 'Tuscany', 'Île-de-France'
+            country TEXT,
+            country_code TEXT
+        );
+        CREATE TABLE perceptual_hashes (
+            content_hash TEXT PRIMARY KEY,   -- keyed by content: copies and renames share it
+            phash INTEGER NOT NULL           -- 64-bit DCT hash of the upright picture
+        ) WITHOUT ROWID;
+        CREATE TABLE not_duplicates (
+            hash_a TEXT NOT NULL,            -- content hashes, hash_a < hash_b: survives renames
+            hash_b TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (hash_a, hash_b)
+        ) WITHOUT ROWID;
+        CREATE TABLE trash_journal (
+            id INTEGER PRIMARY KEY,
+            action_id TEXT NOT NULL,         -- one user action (undo restores all its files)
+            original_path TEXT NOT NULL,
+            content_hash TEXT,
+            trashed_at TEXT NOT NULL,
+            restored_at TEXT
+        );
+        CREATE INDEX trash_journal_action ON trash_journal(action_id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
+    ("0002_services", _services_schema),
 ]
 
 
