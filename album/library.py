@@ -22,7 +22,10 @@ from album.progress import CancelToken, Progress, ProgressCallback
 from album.scan.changes import plan_changes
 from album.scan.walker import walk_photos
 from album.services.indexing import EmbeddingTarget, IndexingPipeline, IndexSummary, PipelineSettings
+from album.resources import resources_dir
+from album.services.labels import Label, LabelRepository, starter_labels
 from album.services.reading import PhotoReader
+from album.services.tagging import Tag, TaggingService
 from album.store import Database, EmbeddingRepository, FolderRepository, PhotoRepository
 from album.store.photos import Folder
 
@@ -57,6 +60,12 @@ class Library:
         self.index_health: IndexHealth | None = None
         self._closed = False
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
+        self.labels = LabelRepository(self.database)
+        self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
+        if self._setting("labels_seeded") is None:
+            # A new library starts with the starter labels; one whose user removed them all stays empty.
+            self.labels.replace_all(starter_labels(resources_dir()))
+            self._set_setting("labels_seeded", "1")
         if model is not None:
             # An injected model (tests, benchmarks) becomes the library's model as it is.
             self._models[model.model_id] = model
@@ -175,6 +184,7 @@ class Library:
                 db.execute("DELETE FROM settings WHERE key = 'pending_model'")
             self.index_health = None
             log.info("switched the library to %s", pending.model_id)
+            self.tagging.retag()  # scores differ between models: re-tag with the new one
 
     # --- folders ------------------------------------------------------------------------------
 
@@ -248,6 +258,8 @@ class Library:
             pipeline.run(plan.to_read, summary, progress, cancel)
             for model_id in self._models_to_index():
                 self.vector_index(model_id).save()
+            if summary.photo_ids and self.labels.list():
+                self.tagging.retag(summary.photo_ids)
             if not summary.cancelled:
                 self._finish_switch_if_complete()
             summary.seconds = round(time.monotonic() - started, 3)
@@ -280,6 +292,43 @@ class Library:
         targets = [EmbeddingTarget(model, self.vector_index(model.model_id)) for model in models]
         reader = PhotoReader(self.thumbnails, {m.model_id: m.preprocess for m in models}, min_side=THUMBNAIL_SIZE)
         return IndexingPipeline(self.database, targets, reader, self.pipeline_settings)
+
+    # --- labels and tags ----------------------------------------------------------------------
+
+    def set_labels(self, labels: Iterable[str | Label]) -> None:
+        """Replace all labels (names, or Labels with prompts/threshold) and re-tag the library."""
+        self.labels.replace_all([label if isinstance(label, Label) else Label(label) for label in labels])
+        self.tagging.retag()
+
+    def add_label(self, name: str, prompts: Iterable[str] = (), threshold: float | None = None) -> None:
+        self.labels.add(Label(name, tuple(prompts), threshold))
+        self.tagging.retag()
+
+    def remove_label(self, name: str) -> None:
+        self.labels.remove(name)
+
+    def reset_labels(self) -> None:
+        """Back to the starter labels shipped with album."""
+        self.set_labels(starter_labels(resources_dir()))
+
+    def tags(self, paths: Iterable[str | Path] | None = None) -> dict[str, list[Tag]]:
+        """Visible tags by photo path (manual first, then by score)."""
+        ids = None if paths is None else [self._photo_id(p) for p in paths]
+        by_id = self.tagging.tags(ids)
+        names = self.photos.paths(by_id)
+        return {names[photo_id]: tags for photo_id, tags in by_id.items()}
+
+    def tag(self, path: str | Path, tag: str) -> None:
+        self.tagging.add_tag(self._photo_id(path), tag)
+
+    def untag(self, path: str | Path, tag: str) -> None:
+        self.tagging.remove_tag(self._photo_id(path), tag)
+
+    def _photo_id(self, path: str | Path) -> int:
+        photo = self.photos.by_path(Path(path).expanduser().absolute())
+        if photo is None:
+            raise LibraryError(f"not a photo in this library: {path}")
+        return photo.id
 
     # --- reporting ----------------------------------------------------------------------------
 

@@ -75,3 +75,21 @@ def test_an_interrupted_switch_stays_pending_and_later_runs_finish_it(tmp_path, 
         assert library.model_id == "random-tiny-3" and library.pending_model_id is None
         # The photo added mid-switch got vectors from both models.
         assert library.embeddings.models() == {"random-tiny": 21, "random-tiny-3": 21}
+
+
+def test_a_hub_model_that_cannot_be_downloaded_changes_nothing(tmp_path, photos_dir):
+    import functools
+
+    import pytest
+
+    from album import Library
+    from album.errors import ModelError
+    from album.models import load_model
+
+    offline_loader = functools.partial(load_model, cache_dir=tmp_path / "empty-cache", offline=True)
+    with Library.open(tmp_path / "lib", model=random_tiny(), model_loader=offline_loader) as library:
+        with pytest.raises(ModelError) as error:
+            library.set_model("ViT-B-32/laion2b_s34b_b79k")
+        message = str(error.value)
+        assert "album-mini" in message and "--model-file" in message
+        assert library.model_id == "random-tiny" and library.pending_model_id is None

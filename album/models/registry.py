@@ -74,11 +74,14 @@ def resolve_model(name: str, *, model_file: str | Path | None = None, arch: str 
         from album.models.checkpoint import file_model_id
 
         path = Path(model_file).expanduser().resolve()
-        arch = arch or (name.split("/")[0] if name else None)
+        # `album model set ARCH/TAG --model-file PATH`: the tag still matters, because open_clip
+        # keeps preprocessing (mean/std, resize mode) and QuickGELU on the tag, not the arch.
+        named_arch, _, tag = (name or "").partition("/")
+        arch = arch or named_arch or None
         if not arch:
             raise ModelError("a model file needs its architecture: --arch ARCH (e.g. ViT-B-32)")
         _check_arch(arch)
-        return ModelSource(file_model_id(arch, path), "file", arch=arch, file=str(path))
+        return ModelSource(file_model_id(arch, path), "file", arch=arch, tag=tag or None, file=str(path))
     if name in BUILTIN:
         return ModelSource(name, "builtin")
     if name.startswith("hf-hub:"):
@@ -120,15 +123,21 @@ def load_model(
         return _load_builtin(source.model_id, device)
     from album.models import hub, openclip
 
-    if source.kind == "open_clip":
-        weights = hub.open_clip_weights(source.arch, source.tag, cache_dir=cache, progress=progress, offline=offline)
-        return openclip.load_open_clip(source.arch, weights, model_id=source.model_id, device=device)
+    fetch = {"cache_dir": cache, "progress": progress, "offline": offline}
     if source.kind == "hf-hub":
-        folder = hub.hf_hub_model_dir(source.arch, cache_dir=cache, progress=progress, offline=offline)
+        folder = hub.hf_hub_model_dir(source.arch, **fetch)
         return openclip.load_hf_hub_dir(folder, model_id=source.model_id, device=device)
-    if source.kind == "file":
-        return openclip.load_open_clip(source.arch, Path(source.file), model_id=source.model_id, device=device)
-    raise ModelError(f"unknown kind of model source: {source.kind!r}")
+    # Some archs (SigLIP) need an HF tokenizer: fetched once like the weights; None for the rest.
+    tokenizer_dir = hub.open_clip_tokenizer_dir(source.arch, **fetch)
+    if source.kind == "open_clip":
+        weights = hub.open_clip_weights(source.arch, source.tag, **fetch)
+    elif source.kind == "file":
+        weights = Path(source.file)
+    else:
+        raise ModelError(f"unknown kind of model source: {source.kind!r}")
+    return openclip.load_open_clip(
+        source.arch, weights, model_id=source.model_id, tag=source.tag, tokenizer_dir=tokenizer_dir, device=device
+    )
 
 
 def _load_builtin(model_id: str, device: str) -> EmbeddingModel:

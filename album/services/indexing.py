@@ -41,10 +41,12 @@ class IndexSummary:
     cancelled: bool = False
     embedded: int = 0  # unchanged photos that got vectors from a model being switched to
     deferred: list[str] = field(default_factory=list)  # too fresh to read (maybe still copying)
+    photo_ids: list[int] = field(default_factory=list)  # photos read and embedded in this run
 
     def to_json(self) -> dict:
         summary = asdict(self)
-        del summary["deferred"], summary["embedded"]
+        for internal in ("deferred", "embedded", "photo_ids"):
+            del summary[internal]
         return summary
 
 
@@ -180,6 +182,7 @@ class IndexingPipeline:
             if embedded:
                 target.index.add(np.array([r.photo_id for r in embedded]), np.stack([vectors[id(r)] for r in embedded]))
             target.index.remove(broken_ids)
+        summary.photo_ids.extend(r.photo_id for r in batch.ok)
         summary.indexed += sum(r.content_changed for r in batch.ok)
         summary.embedded += len(batch.ok) - sum(r.content_changed for r in batch.ok)
         summary.unchanged += len(batch.unchanged_content)

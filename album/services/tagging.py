@@ -1,0 +1,172 @@
+"""Automatic tags from the user's labels: zero-shot scores of stored embeddings against label prompts.
+
+A label's score for a photo is how much better its prompts describe the photo than neutral
+captions do ("a photo", "an image"...), squashed to 0-1 with the model's own temperature:
+p = sigmoid(scale * (cos(photo, label) - cos(photo, neutral))). A photo gets a label when p
+reaches the label's threshold and the label is among the photo's best few, so one strong
+subject does not drag in every related label. Everything works from stored vectors, so
+changing labels re-tags a whole library in seconds without decoding or embedding a photo.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+from album.models.base import EmbeddingModel, l2_normalise
+from album.services.labels import Label, LabelRepository
+from album.store.database import Database
+from album.store.embeddings import EmbeddingRepository
+
+log = logging.getLogger(__name__)
+
+NEUTRAL_PROMPTS = ("a photo.", "a picture.", "an image.", "a photo of something.", "a snapshot.")
+DEFAULT_THRESHOLD = 0.5  # the label describes the photo better than a neutral caption does
+MAX_AUTO_TAGS = 3  # per photo: the best few labels, not every label that clears its threshold
+DEFAULT_SCALE = 100.0  # CLIP's temperature; models that learned their own expose `logit_scale`
+
+
+@dataclass(frozen=True)
+class Tag:
+    tag: str
+    score: float | None
+    source: str  # 'auto' or 'manual'
+
+    def to_json(self) -> dict:
+        return {"tag": self.tag, "score": None if self.score is None else round(self.score, 4), "source": self.source}
+
+
+@dataclass(frozen=True)
+class TaggingSummary:
+    photos: int
+    tags: int
+    seconds: float
+
+
+class TaggingService:
+    def __init__(
+        self,
+        database: Database,
+        embeddings: EmbeddingRepository,
+        labels: LabelRepository,
+        model: Callable[[], EmbeddingModel],
+    ):
+        self._db = database
+        self._embeddings = embeddings
+        self._labels = labels
+        self._model = model
+        self._text_cache: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+    # --- scoring --------------------------------------------------------------------------------
+
+    def _text_vector(self, prompts: tuple[str, ...]) -> np.ndarray:
+        model = self._model()
+        key = (model.model_id, prompts)
+        if key not in self._text_cache:
+            self._text_cache[key] = l2_normalise(model.encode_texts(list(prompts)).mean(axis=0, keepdims=True))[0]
+        return self._text_cache[key]
+
+    def label_matrix(self, labels: list[Label]) -> np.ndarray:
+        """One unit vector per label (its prompt ensemble), float32 [n_labels, dim]."""
+        return np.stack([self._text_vector(tuple(label.effective_prompts())) for label in labels])
+
+    def probabilities(self, photo_vectors: np.ndarray, labels: list[Label]) -> np.ndarray:
+        """[n_photos, n_labels] in 0-1: how much better each label fits than a neutral caption."""
+        model = self._model()
+        scale = float(getattr(model, "logit_scale", DEFAULT_SCALE))
+        neutral = np.stack([self._text_vector((prompt,)) for prompt in NEUTRAL_PROMPTS])
+        baseline = (photo_vectors @ neutral.T).max(axis=1, keepdims=True)
+        margins = photo_vectors @ self.label_matrix(labels).T - baseline
+        return 1.0 / (1.0 + np.exp(-scale * margins))
+
+    def rank_labels(self, photo_vector: np.ndarray, labels: list[Label] | None = None) -> list[tuple[str, float]]:
+        """Every label for one photo, best first, with its probability (for 'why' and previews)."""
+        labels = labels if labels is not None else self._labels.list()
+        if not labels:
+            return []
+        probabilities = self.probabilities(photo_vector[None, :], labels)[0]
+        order = np.argsort(-probabilities)
+        return [(labels[i].name, float(probabilities[i])) for i in order]
+
+    # --- writing tags ---------------------------------------------------------------------------
+
+    def retag(self, photo_ids: Iterable[int] | None = None) -> TaggingSummary:
+        """Recompute automatic tags for these photos (default: all) from their stored vectors.
+
+        Manual tags are never touched, and an automatic tag the user removed stays removed.
+        """
+        import time
+
+        started = time.monotonic()
+        labels = self._labels.list()
+        model_id = self._model().model_id
+        ids = None if photo_ids is None else np.fromiter(photo_ids, dtype=np.int64)
+        photos = tags = 0
+        for batch_ids, vectors in self._embeddings.iter_vectors(model_id, ids):
+            rows = self._auto_tags(batch_ids, vectors, labels) if labels else []
+            with self._db.write() as db:
+                marks = ",".join("?" * len(batch_ids))
+                db.execute(
+                    f"DELETE FROM tags WHERE source = 'auto' AND hidden = 0 AND photo_id IN ({marks})",
+                    batch_ids.tolist(),
+                )
+                # INSERT OR IGNORE: a manual or user-hidden row for the same tag wins.
+                db.conn.executemany(
+                    "INSERT OR IGNORE INTO tags (photo_id, tag, score, source) VALUES (?, ?, ?, 'auto')", rows
+                )
+            photos += len(batch_ids)
+            tags += len(rows)
+        if photo_ids is None:  # labels removed since: their automatic tags go too
+            with self._db.write() as db:
+                names = [label.name for label in labels]
+                db.execute(
+                    f"DELETE FROM tags WHERE source = 'auto' AND tag NOT IN ({','.join('?' * len(names))})", names
+                )
+        return TaggingSummary(photos, tags, round(time.monotonic() - started, 3))
+
+    def _auto_tags(self, ids: np.ndarray, vectors: np.ndarray, labels: list[Label]) -> list[tuple]:
+        probabilities = self.probabilities(vectors, labels)
+        thresholds = np.array([DEFAULT_THRESHOLD if l.threshold is None else l.threshold for l in labels])
+        best = np.argsort(-probabilities, axis=1)[:, :MAX_AUTO_TAGS]
+        rows = []
+        for row, photo_id in enumerate(ids.tolist()):
+            for col in best[row]:
+                if probabilities[row, col] >= thresholds[col]:
+                    rows.append((photo_id, labels[col].name, float(probabilities[row, col])))
+        return rows
+
+    # --- reading and editing tags ---------------------------------------------------------------
+
+    def tags(self, photo_ids: Iterable[int] | None = None) -> dict[int, list[Tag]]:
+        """Visible tags per photo id, manual first, then by score."""
+        sql = "SELECT photo_id, tag, score, source FROM tags WHERE hidden = 0"
+        params: list = []
+        if photo_ids is not None:
+            ids = list(photo_ids)
+            sql += f" AND photo_id IN ({','.join('?' * len(ids))})"
+            params = ids
+        result: dict[int, list[Tag]] = {}
+        for row in self._db.query(sql + " ORDER BY photo_id, source DESC, score DESC", tuple(params)):
+            result.setdefault(row["photo_id"], []).append(Tag(row["tag"], row["score"], row["source"]))
+        return result
+
+    def add_tag(self, photo_id: int, tag: str) -> None:
+        """A tag the user set by hand: it wins over (and replaces) an automatic one."""
+        with self._db.write() as db:
+            db.execute(
+                """INSERT INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, NULL, 'manual', 0)
+                   ON CONFLICT(photo_id, tag) DO UPDATE SET source = 'manual', score = NULL, hidden = 0""",
+                (photo_id, tag.strip()),
+            )
+
+    def remove_tag(self, photo_id: int, tag: str) -> None:
+        """Removed by the user: kept as a hidden manual row so re-tagging does not bring it back."""
+        with self._db.write() as db:
+            db.execute(
+                """INSERT INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, NULL, 'manual', 1)
+                   ON CONFLICT(photo_id, tag) DO UPDATE SET source = 'manual', score = NULL, hidden = 1""",
+                (photo_id, tag),
+            )

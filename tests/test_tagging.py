@@ -1,0 +1,95 @@
+"""Auto-tags from label prompts: real vectors, real SQLite, re-tagging without re-embedding."""
+
+import numpy as np
+import pytest
+
+from album.services.labels import Label, LabelError
+from conftest import write_photo
+
+
+@pytest.fixture
+def tagged_library(library, photos_dir):
+    for i in range(12):
+        write_photo(photos_dir / f"{i:02}.jpg", seed=i, size=(160, 120))
+    library.add_folder(photos_dir)
+    library.index()
+    return library
+
+
+def test_a_new_library_starts_with_the_starter_labels_and_keeps_user_removals(tmp_path, tiny_model):
+    from album import Library
+
+    with Library.open(tmp_path / "lib", model=tiny_model) as library:
+        names = [label.name for label in library.labels.list()]
+        assert 40 <= len(names) <= 60 and {"beach", "dog", "receipts"} <= set(names)
+        library.set_labels([])
+    with Library.open(tmp_path / "lib", model=tiny_model) as library:
+        assert library.labels.list() == []  # not re-seeded behind the user's back
+
+
+def test_tags_follow_label_changes_without_re_embedding(tagged_library):
+    library = tagged_library
+    vectors_before = library.embeddings.count(library.model_id)
+    # Labels whose prompts are the photos' own best matches, so the tiny model tags them.
+    library.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.0)])
+    tags = library.tags()
+    assert len(tags) == 12 and all([t.tag for t in ts] == ["alpha"] for ts in tags.values())
+    assert all(t.source == "auto" and 0 <= t.score <= 1 for ts in tags.values() for t in ts)
+
+    library.set_labels([Label("beta", ("something else",), threshold=0.0)])
+    assert {t.tag for ts in library.tags().values() for t in ts} == {"beta"}
+    library.set_labels([Label("never", ("x",), threshold=1.0)])
+    assert library.tags() == {}
+    assert library.embeddings.count(library.model_id) == vectors_before
+
+
+def test_threshold_and_top_k_limit_auto_tags(tagged_library):
+    library = tagged_library
+    labels = [Label(f"l{i}", (f"prompt {i}",), threshold=0.0) for i in range(6)]
+    library.set_labels(labels)
+    # Every label clears a zero threshold, but a photo keeps only its best three.
+    assert all(len(ts) == 3 for ts in library.tags().values())
+    photo = library.photos.by_path(next(iter(library.tags())))
+    ranked = library.tagging.rank_labels(library.embeddings.get(photo.id, library.model_id), labels)
+    assert [name for name, _ in ranked[:3]] == [t.tag for t in library.tags([photo.path])[photo.path]]
+
+
+def test_manual_tags_win_and_removed_auto_tags_stay_removed(tagged_library, photos_dir):
+    library = tagged_library
+    library.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.0)])
+    path = str(photos_dir / "00.jpg")
+    library.tag(path, "grandma")
+    library.untag(path, "alpha")
+    library.tagging.retag()
+    assert [(t.tag, t.source) for t in library.tags([path])[path]] == [("grandma", "manual")]
+    library.tag(path, "alpha")  # put back by hand: now manual
+    library.tagging.retag()
+    assert sorted((t.tag, t.source) for t in library.tags([path])[path]) == [("alpha", "manual"), ("grandma", "manual")]
+
+
+def test_new_photos_are_tagged_as_they_are_indexed_and_tags_survive_a_rename(tagged_library, photos_dir):
+    library = tagged_library
+    library.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.0)])
+    new = write_photo(photos_dir / "new.jpg", seed=50, size=(160, 120))
+    library.index()
+    assert [t.tag for t in library.tags([new])[str(new)]] == ["alpha"]
+    library.tag(new, "keep me")
+    new.rename(photos_dir / "renamed.jpg")
+    library.index()
+    assert "keep me" in [t.tag for t in library.tags([photos_dir / "renamed.jpg"])[str(photos_dir / "renamed.jpg")]]
+
+
+def test_label_validation(library):
+    with pytest.raises(LabelError):
+        library.add_label("  ")
+    with pytest.raises(LabelError):
+        library.add_label("x", threshold=2)
+    with pytest.raises(LabelError):
+        library.remove_label("no such label")
+
+
+def test_probabilities_rank_the_label_that_matches_the_photo_vector(library):
+    labels = [Label("a", ("first",)), Label("b", ("second",))]
+    vectors = library.tagging.label_matrix(labels)
+    probabilities = library.tagging.probabilities(vectors, labels)  # each label's own vector as a "photo"
+    assert np.argmax(probabilities[0]) == 0 and np.argmax(probabilities[1]) == 1
