@@ -23,6 +23,7 @@ from album.scan.changes import plan_changes
 from album.scan.walker import walk_photos
 from album.services.indexing import EmbeddingTarget, IndexingPipeline, IndexSummary, PipelineSettings
 from album.resources import resources_dir
+from album.services.albums import AlbumService, SmartQuery
 from album.services.labels import Label, LabelRepository, starter_labels
 from album.services.reading import PhotoReader
 from album.services.tagging import Tag, TaggingService
@@ -62,6 +63,7 @@ class Library:
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
         self.labels = LabelRepository(self.database)
         self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
+        self.albums = AlbumService(self.database, self._run_smart_query)
         if self._setting("labels_seeded") is None:
             # A new library starts with the starter labels; one whose user removed them all stays empty.
             self.labels.replace_all(starter_labels(resources_dir()))
@@ -324,11 +326,42 @@ class Library:
     def untag(self, path: str | Path, tag: str) -> None:
         self.tagging.remove_tag(self._photo_id(path), tag)
 
+    def photo_ids(self, paths: Iterable[str | Path]) -> list[int]:
+        return [self._photo_id(path) for path in paths]
+
     def _photo_id(self, path: str | Path) -> int:
         photo = self.photos.by_path(Path(path).expanduser().absolute())
         if photo is None:
             raise LibraryError(f"not a photo in this library: {path}")
         return photo.id
+
+    # --- albums -------------------------------------------------------------------------------
+
+    def _run_smart_query(self, query: SmartQuery) -> list[int]:
+        """A smart album's photos now, newest first."""
+        conditions, params = ["p.status = 'ok'"], []
+        for tag in query.tags:
+            conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photo_id = p.id AND t.tag = ? AND t.hidden = 0)")
+            params.append(tag)
+        if query.place:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM photo_places pl WHERE pl.photo_id = p.id AND ? IN (pl.city, pl.region, pl.country))"
+            )
+            params.append(query.place)
+        if query.date_from:
+            conditions.append("p.taken_at >= ?")
+            params.append(query.date_from)
+        if query.date_to:
+            conditions.append("p.taken_at < ?")  # date_to is inclusive: compare with the next day
+            params.append(_day_after(query.date_to))
+        rows = self.database.query(
+            f"SELECT p.id FROM photos p WHERE {' AND '.join(conditions)} ORDER BY p.taken_at DESC", tuple(params)
+        )
+        ids = [row[0] for row in rows]
+        if query.text:
+            allowed = set(ids)
+            ids = [hit.photo_id for hit in self.search(query.text, limit=None) if hit.photo_id in allowed]
+        return ids
 
     # --- reporting ----------------------------------------------------------------------------
 
@@ -355,3 +388,9 @@ class Library:
 
     def errors(self) -> list[dict]:
         return [{"path": r.path, "error": r.error} for r in self.photos.errors()]
+
+
+def _day_after(day: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(day[:10]) + timedelta(days=1)).isoformat()

@@ -1,45 +1,38 @@
-"""The command line: a thin layer over `Library`. The only place that prints or exits."""
+"""Commands that manage the library itself: folders, indexing, status, watching, the model."""
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
-import logging
-import signal
 import sys
 from pathlib import Path
-from typing import Iterator
 
-from album import __version__
+from album.cli.feedback import progress_bar, sigint_cancels
 from album.errors import AlbumError
-from album.progress import CancelToken, Progress
+from album.progress import CancelToken
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="album", description="A smart photo album.")
-    parser.add_argument("--version", action="version", version=f"album {__version__}")
-    parser.add_argument("--library", metavar="DIR", help="library folder (default: $ALBUM_HOME or the user data dir)")
-    parser.add_argument("--device", help="where models run: auto, cpu, cuda, mps (default: auto)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail on stderr")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def register(commands) -> None:
     folders = commands.add_parser("folders", help="add, remove or list the folders album watches")
     folders.add_argument("action", choices=["add", "remove", "list"])
     folders.add_argument("paths", nargs="*", metavar="PATH")
     folders.add_argument("--json", action="store_true")
+    folders.set_defaults(handler=_folders)
 
     index = commands.add_parser("index", help="add PATHs as folders (if given) and index everything")
     index.add_argument("paths", nargs="*", metavar="PATH")
     index.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    index.set_defaults(handler=_index)
 
     status = commands.add_parser("status", help="counts, model and index health")
     status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
 
     errors = commands.add_parser("errors", help="files that could not be read, and why")
     errors.add_argument("--json", action="store_true")
+    errors.set_defaults(handler=_errors)
 
-    commands.add_parser("watch", help="keep the library up to date as files change (Ctrl-C stops)")
+    watch = commands.add_parser("watch", help="keep the library up to date as files change (Ctrl-C stops)")
+    watch.set_defaults(handler=_watch)
 
     model = commands.add_parser("model", help="show, list or switch the model that understands photos")
     model.add_argument("action", choices=["show", "list", "set"], nargs="?", default="show")
@@ -47,30 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--model-file", metavar="PATH", help="a local checkpoint (safetensors or state dict)")
     model.add_argument("--arch", help="the open_clip architecture of --model-file (e.g. ViT-B-32)")
     model.add_argument("--json", action="store_true")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    # Pillow reports some oddities of a file (a malformed MPO index, a large image) as Python
-    # warnings; route them through logging so they read like the rest of album's messages.
-    logging.captureWarnings(True)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    try:
-        from album.library import Library
-
-        with Library.open(args.library, device=args.device) as library:
-            return COMMANDS[args.command](library, args)
-    except AlbumError as exc:
-        print(f"album: {exc}", file=sys.stderr)
-        return 1
+    model.set_defaults(handler=_model)
 
 
 def _folders(library, args) -> int:
@@ -91,7 +61,7 @@ def _folders(library, args) -> int:
 def _index(library, args) -> int:
     for path in args.paths:
         library.add_folder(path)
-    with _progress_bar() as (report, cancel):
+    with progress_bar() as (report, cancel):
         summary = library.index(progress=report, cancel=cancel)
     if args.json:
         print(json.dumps(summary.to_json()))
@@ -138,7 +108,7 @@ def _watch(library, args) -> int:
     from album.scan.watcher import LibraryWatcher
 
     cancel = CancelToken()
-    with _sigint_cancels(cancel):
+    with sigint_cancels(cancel):
         watcher = LibraryWatcher(library, on_indexed=_print_watch_summary)
         watcher.start()
         count = len(library.list_folders())
@@ -157,48 +127,6 @@ def _print_watch_summary(summary) -> None:
     if changes or failed:
         parts = [f"{v} {k}" for k, v in changes.items()] + ([f"{len(failed)} failed"] if failed else [])
         print("watch: " + ", ".join(parts), file=sys.stderr)
-
-
-@contextlib.contextmanager
-def _sigint_cancels(cancel: CancelToken) -> Iterator[None]:
-    """First Ctrl-C asks the work to stop cleanly (keeping what is done); a second one aborts."""
-
-    def handler(signum, frame):
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        print("\nstopping after the current batch (Ctrl-C again to abort)...", file=sys.stderr)
-        cancel.cancel()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
-def _progress_bar():
-    from tqdm import tqdm
-
-    cancel = CancelToken()
-    bar = tqdm(total=0, unit="photo", file=sys.stderr, disable=None, dynamic_ncols=True)
-
-    def report(progress: Progress) -> None:
-        if progress.phase == "scanning":
-            bar.set_description("scanning")
-            return
-        bar.set_description("indexing")
-        bar.total = progress.total
-        bar.n = progress.done
-        if progress.current:
-            bar.set_postfix_str(Path(progress.current).name[-30:], refresh=False)
-        bar.refresh()
-
-    with _sigint_cancels(cancel):
-        try:
-            yield report, cancel
-        finally:
-            bar.close()
 
 
 def _model(library, args) -> int:
@@ -223,7 +151,7 @@ def _model(library, args) -> int:
         source = resolve_model(args.name or "", model_file=args.model_file, arch=args.arch)
         if source.model_id != library.model_id:
             print(f"switching to {source.model_id}; search keeps using {library.model_id} until done", file=sys.stderr)
-        with _progress_bar() as (report, cancel):
+        with progress_bar() as (report, cancel):
             summary = library.set_model(source, progress=report, cancel=cancel)
         if library.pending_model_id:
             print(f"switch to {library.pending_model_id} paused; `album index` finishes it", file=sys.stderr)
@@ -233,8 +161,3 @@ def _model(library, args) -> int:
     print(json.dumps(status) if args.json else f"{library.model_id}" + (
         f" (switching to {library.pending_model_id})" if library.pending_model_id else ""))
     return 0
-
-
-COMMANDS = {
-    "folders": _folders, "index": _index, "status": _status, "errors": _errors, "watch": _watch, "model": _model,
-}

@@ -1,0 +1,58 @@
+"""The command line: a thin layer over `Library`. The only place that prints or exits.
+
+Each `*_commands` module registers its subcommands and their handlers; `main` opens the
+library and calls the handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from album import __version__
+from album.cli import library_commands, organise_commands
+from album.errors import AlbumError
+
+COMMAND_MODULES = (library_commands, organise_commands)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="album", description="A smart photo album.")
+    parser.add_argument("--version", action="version", version=f"album {__version__}")
+    parser.add_argument("--library", metavar="DIR", help="library folder (default: $ALBUM_HOME or the user data dir)")
+    parser.add_argument("--device", help="where models run: auto, cpu, cuda, mps (default: auto)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail on stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def command_names() -> list[str]:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return list(subparsers.choices)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # Pillow reports some oddities of a file (a malformed MPO index, a large image) as Python
+    # warnings; route them through logging so they read like the rest of album's messages.
+    logging.captureWarnings(True)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        from album.library import Library
+
+        with Library.open(args.library, device=args.device) as library:
+            return args.handler(library, args)
+    except AlbumError as exc:
+        print(f"album: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,125 @@
+"""Commands that organise photos: labels, tags and albums."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from album.errors import AlbumError
+
+
+def register(commands) -> None:
+    labels = commands.add_parser("labels", help="the words album tags photos with")
+    labels.add_argument("action", choices=["list", "add", "remove", "reset"], nargs="?", default="list")
+    labels.add_argument("name", nargs="?", help="the label, e.g. 'my dog'")
+    labels.add_argument("--prompt", action="append", default=[], metavar="TEXT",
+                        help="a sentence describing the label (repeatable); default: templates")
+    labels.add_argument("--threshold", type=float, help="0-1: how sure a tag must be (default 0.5)")
+    labels.add_argument("--json", action="store_true")
+    labels.set_defaults(handler=_labels)
+
+    tags = commands.add_parser("tags", help="show tags, or add/remove one by hand")
+    tags.add_argument("words", nargs="*", metavar="[add|remove TAG] PATH",
+                      help="photos to show (default: all), or `add TAG PATH...` / `remove TAG PATH...`")
+    tags.add_argument("--json", action="store_true")
+    tags.set_defaults(handler=_tags)
+
+    albums = commands.add_parser("albums", help="manual and smart albums")
+    albums.add_argument("action", choices=["list", "create", "show", "add", "remove", "delete", "export", "organise"],
+                        nargs="?", default="list")
+    albums.add_argument("name", nargs="?", help="album name (for organise: tags or place-month)")
+    albums.add_argument("paths", nargs="*", metavar="PATH", help="photos (create/add/remove) or a folder (export)")
+    albums.add_argument("--query", help="smart album: what to look for, e.g. 'beach'")
+    albums.add_argument("--tag", action="append", default=[], help="smart album: photos with this tag")
+    albums.add_argument("--place", help="smart album: a city, region or country")
+    albums.add_argument("--from", dest="date_from", metavar="DATE", help="smart album: taken on or after")
+    albums.add_argument("--to", dest="date_to", metavar="DATE", help="smart album: taken on or before")
+    albums.add_argument("--link", action="store_true", help="export: symlinks instead of copies")
+    albums.add_argument("--json", action="store_true")
+    albums.set_defaults(handler=_albums)
+
+
+def _labels(library, args) -> int:
+    if args.action in ("add", "remove") and not args.name:
+        raise AlbumError(f"which label? e.g. `album labels {args.action} beach`")
+    if args.action == "add":
+        library.add_label(args.name, args.prompt, args.threshold)
+    elif args.action == "remove":
+        library.remove_label(args.name)
+    elif args.action == "reset":
+        library.reset_labels()
+    labels = library.labels.list()
+    if args.json:
+        print(json.dumps([label.to_json() for label in labels], indent=2))
+    elif args.action == "list":
+        for label in labels:
+            threshold = f" (threshold {label.threshold:g})" if label.threshold is not None else ""
+            prompts = f": {'; '.join(label.prompts)}" if label.prompts else ""
+            print(f"{label.name}{threshold}{prompts}")
+    return 0
+
+
+def _tags(library, args) -> int:
+    words = list(args.words)
+    if words and words[0] in ("add", "remove"):
+        if len(words) < 3:
+            raise AlbumError(f"usage: album tags {words[0]} TAG PATH...")
+        action, tag, paths = words[0], words[1], words[2:]
+        for path in paths:
+            (library.tag if action == "add" else library.untag)(path, tag)
+        words = paths
+    tags = library.tags(words or None)
+    if args.json:
+        print(json.dumps({path: [t.to_json() for t in found] for path, found in sorted(tags.items())}, indent=2))
+        return 0
+    for path, found in sorted(tags.items()):
+        shown = ", ".join(t.tag + ("*" if t.source == "manual" else f" {t.score:.2f}") for t in found)
+        print(f"{path}: {shown}")
+    return 0
+
+
+def _albums(library, args) -> int:
+    albums = library.albums
+    if args.action not in ("list", "organise") and not args.name:
+        raise AlbumError(f"which album? e.g. `album albums {args.action} Holidays`")
+    if args.action == "create":
+        if args.query or args.tag or args.place or args.date_from or args.date_to:
+            from album.services.albums import SmartQuery
+
+            query = SmartQuery(args.query or "", tuple(args.tag), args.place, args.date_from, args.date_to)
+            albums.create_smart(args.name, query)
+        else:
+            albums.create(args.name, library.photo_ids(args.paths))
+    elif args.action in ("add", "remove"):
+        change = albums.add_photos if args.action == "add" else albums.remove_photos
+        change(args.name, library.photo_ids(args.paths))
+    elif args.action == "delete":
+        albums.delete(args.name)
+    elif args.action == "export":
+        if len(args.paths) != 1:
+            raise AlbumError("usage: album albums export NAME FOLDER [--link]")
+        summary = albums.export(args.name, Path(args.paths[0]), link=args.link)
+        print(json.dumps(summary.__dict__) if args.json else
+              f"{summary.copied} copied, {summary.linked} linked, {summary.skipped} already there"
+              + (f", {len(summary.missing)} missing on disk" if summary.missing else ""))
+        return 0
+    elif args.action == "organise":
+        by = args.name or "tags"
+        if by not in ("tags", "place-month"):
+            raise AlbumError("organise by `tags` or `place-month`")
+        created = albums.organise_by_tags() if by == "tags" else albums.organise_by_place_and_month()
+        print("\n".join(f"created {album.name}" for album in created) or "no new albums")
+        return 0
+    if args.action == "show":
+        ids = albums.photo_ids(args.name)
+        by_id = library.photos.paths(ids)
+        paths = [by_id[i] for i in ids if i in by_id]
+        print(json.dumps(paths, indent=2) if args.json else "\n".join(paths))
+        return 0
+    listing = [{"name": a.name, "kind": a.kind, "photos": len(albums.photo_ids(a.name))} for a in albums.list()]
+    if args.json:
+        print(json.dumps(listing, indent=2))
+    else:
+        for album in listing:
+            print(f"{album['name']} ({album['kind']}, {album['photos']} photos)")
+    return 0

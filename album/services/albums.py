@@ -1,0 +1,246 @@
+"""Albums: manual ones (a set of photos) and smart ones (a saved query that stays up to date).
+
+A smart album stores its query, not its photos: opening it runs the query again, so photos
+indexed since appear in it without anyone updating it. Exporting copies (or links) files into
+a folder; nothing is ever moved out of the user's folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from album.errors import AlbumError
+from album.store.database import Database
+
+
+class UnknownAlbum(AlbumError):
+    """No album has that name."""
+
+
+@dataclass(frozen=True)
+class SmartQuery:
+    """What a smart album shows: every part is optional and all given parts must match."""
+
+    text: str = ""
+    tags: tuple[str, ...] = ()
+    place: str | None = None  # a city, region or country name, as in search ("Tuscany")
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v not in ("", (), None)})
+
+    @classmethod
+    def from_json(cls, text: str) -> "SmartQuery":
+        data = json.loads(text)
+        data["tags"] = tuple(data.get("tags", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Album:
+    id: int
+    name: str
+    kind: str  # 'manual' or 'smart'
+    query: SmartQuery | None = None
+
+
+@dataclass
+class ExportSummary:
+    copied: int = 0
+    linked: int = 0
+    skipped: int = 0  # already in the folder with the same content
+    missing: list[str] = field(default_factory=list)  # library photos whose file is gone
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
+
+
+class AlbumService:
+    def __init__(self, database: Database, run_query: Callable[[SmartQuery], list[int]]):
+        """`run_query` evaluates a smart query to photo ids (the search service does it)."""
+        self._db = database
+        self._run_query = run_query
+
+    # --- albums ---------------------------------------------------------------------------------
+
+    def list(self) -> list[Album]:
+        rows = self._db.query("SELECT id, name, kind, query FROM albums ORDER BY name")
+        return [self._album(row) for row in rows]
+
+    def get(self, name: str) -> Album:
+        rows = self._db.query("SELECT id, name, kind, query FROM albums WHERE name = ?", (name,))
+        if not rows:
+            raise UnknownAlbum(f"there is no album called {name!r}")
+        return self._album(rows[0])
+
+    @staticmethod
+    def _album(row) -> Album:
+        query = SmartQuery.from_json(row["query"]) if row["query"] else None
+        return Album(row["id"], row["name"], row["kind"], query)
+
+    def create(self, name: str, photo_ids: Iterable[int] = ()) -> Album:
+        """A manual album, optionally with photos (e.g. the current selection)."""
+        album_id = self._insert(name, "manual", None)
+        self.add_photos(name, photo_ids)
+        return Album(album_id, name, "manual")
+
+    def create_smart(self, name: str, query: SmartQuery) -> Album:
+        if query == SmartQuery():
+            raise AlbumError("a smart album needs a query: some text, tags, a place or dates")
+        return Album(self._insert(name, "smart", query.to_json()), name, "smart", query)
+
+    def _insert(self, name: str, kind: str, query: str | None) -> int:
+        name = name.strip()
+        if not name:
+            raise AlbumError("an album needs a name")
+        with self._db.write() as db:
+            if db.execute("SELECT 1 FROM albums WHERE name = ?", (name,)).fetchone():
+                raise AlbumError(f"there is already an album called {name!r}")
+            return db.execute(
+                "INSERT INTO albums (name, kind, query, created_at) VALUES (?, ?, ?, ?)",
+                (name, kind, query, _now()),
+            ).lastrowid
+
+    def delete(self, name: str) -> None:
+        """Forget the album; its photos stay in the library and on disk."""
+        album = self.get(name)
+        with self._db.write() as db:
+            db.execute("DELETE FROM albums WHERE id = ?", (album.id,))
+
+    def add_photos(self, name: str, photo_ids: Iterable[int]) -> None:
+        album = self._manual(name)
+        with self._db.write() as db:
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at) VALUES (?, ?, ?)",
+                [(album.id, photo_id, _now()) for photo_id in photo_ids],
+            )
+
+    def remove_photos(self, name: str, photo_ids: Iterable[int]) -> None:
+        album = self._manual(name)
+        with self._db.write() as db:
+            db.conn.executemany(
+                "DELETE FROM album_photos WHERE album_id = ? AND photo_id = ?",
+                [(album.id, photo_id) for photo_id in photo_ids],
+            )
+
+    def _manual(self, name: str) -> Album:
+        album = self.get(name)
+        if album.kind != "manual":
+            raise AlbumError(f"{name!r} is a smart album: change its query instead of its photos")
+        return album
+
+    def photo_ids(self, name: str) -> list[int]:
+        """The album's photos now: a manual album's in the order added, a smart album's query run."""
+        album = self.get(name)
+        if album.kind == "smart":
+            return self._run_query(album.query)
+        rows = self._db.query(
+            "SELECT photo_id FROM album_photos WHERE album_id = ? ORDER BY added_at, photo_id", (album.id,)
+        )
+        return [row[0] for row in rows]
+
+    # --- export ---------------------------------------------------------------------------------
+
+    def export(self, name: str, destination: Path, *, link: bool = False) -> ExportSummary:
+        """Copy (or symlink) the album's files into `destination`; re-running adds only what is new."""
+        destination = Path(destination).expanduser()
+        destination.mkdir(parents=True, exist_ok=True)
+        ids = self.photo_ids(name)
+        paths = _paths(self._db, ids)
+        summary = ExportSummary()
+        taken: set[str] = {p.name for p in destination.iterdir()}
+        for photo_id in ids:
+            source = Path(paths[photo_id])
+            if not source.is_file():
+                summary.missing.append(str(source))
+                continue
+            target = destination / source.name
+            if target.exists() and _same_file(source, target):
+                summary.skipped += 1
+                continue
+            target = destination / _free_name(source.name, taken)
+            taken.add(target.name)
+            if link:
+                os.symlink(source, target)
+                summary.linked += 1
+            else:
+                tmp = target.with_name(f".{target.name}.part")
+                shutil.copy2(source, tmp)  # keeps the file times, like a file manager copy
+                os.replace(tmp, target)
+                summary.copied += 1
+        return summary
+
+    # --- auto-organise --------------------------------------------------------------------------
+
+    def organise_by_tags(self, min_photos: int = 3) -> list[Album]:
+        """One smart album per tag that at least `min_photos` photos carry."""
+        rows = self._db.query(
+            "SELECT tag, count(*) AS n FROM tags WHERE hidden = 0 GROUP BY tag HAVING n >= ? ORDER BY tag",
+            (min_photos,),
+        )
+        return self._create_missing([(row["tag"].capitalize(), SmartQuery(tags=(row["tag"],))) for row in rows])
+
+    def organise_by_place_and_month(self, min_photos: int = 3) -> list[Album]:
+        """Smart albums such as "Tuscany, October 2008" for places and months with enough photos."""
+        rows = self._db.query(
+            """SELECT coalesce(pl.region, pl.city, pl.country) AS place, substr(p.taken_at, 1, 7) AS month
+               FROM photos p JOIN photo_places pl ON pl.photo_id = p.id
+               WHERE p.status = 'ok' AND p.taken_at IS NOT NULL"""
+        )
+        counts = Counter((row["place"], row["month"]) for row in rows if row["place"] and row["month"])
+        wanted = []
+        for (place, month), n in sorted(counts.items(), key=lambda item: (item[0][1], item[0][0])):
+            if n < min_photos:
+                continue
+            year, number = int(month[:4]), int(month[5:7])
+            first = date(year, number, 1)
+            last = date(year + number // 12, number % 12 + 1, 1).toordinal() - 1
+            query = SmartQuery(place=place, date_from=first.isoformat(), date_to=date.fromordinal(last).isoformat())
+            wanted.append((f"{place}, {MONTHS[number - 1]} {year}", query))
+        return self._create_missing(wanted)
+
+    def _create_missing(self, wanted: list[tuple[str, SmartQuery]]) -> list[Album]:
+        existing = {album.name for album in self.list()}
+        return [self.create_smart(name, query) for name, query in wanted if name not in existing]
+
+
+def _paths(database: Database, ids: list[int]) -> dict[int, str]:
+    result = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = database.query(f"SELECT id, path FROM photos WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+        result.update((row["id"], row["path"]) for row in rows)
+    return result
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if b.is_symlink():
+            return b.resolve() == a.resolve()
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """`IMG_1.jpg`, then `IMG_1 (2).jpg`...: two photos with one name both get exported."""
+    if name not in taken:
+        return name
+    stem, suffix = os.path.splitext(name)
+    n = 2
+    while f"{stem} ({n}){suffix}" in taken:
+        n += 1
+    return f"{stem} ({n}){suffix}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

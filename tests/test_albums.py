@@ -1,0 +1,88 @@
+"""Manual and smart albums, auto-organising, and exporting to a folder."""
+
+import os
+
+import pytest
+
+from album.errors import AlbumError
+from album.services.albums import SmartQuery
+from album.services.labels import Label
+from conftest import tree_digest, write_photo
+
+
+@pytest.fixture
+def indexed(library, photos_dir):
+    for i in range(6):
+        path = write_photo(photos_dir / f"{i}.jpg", seed=i, size=(160, 120))
+        stamp = 1_222_000_000 + i * 86400 * 20  # Sept-Nov 2008, file times as the fallback date
+        os.utime(path, (stamp, stamp))
+    library.add_folder(photos_dir)
+    library.index()
+    return library
+
+
+def test_manual_album_create_add_remove_show_delete(indexed, photos_dir):
+    albums = indexed.albums
+    ids = indexed.photo_ids([photos_dir / "1.jpg", photos_dir / "3.jpg"])
+    albums.create("Favourites", ids)
+    assert albums.photo_ids("Favourites") == ids
+    albums.add_photos("Favourites", indexed.photo_ids([photos_dir / "5.jpg"]))
+    albums.remove_photos("Favourites", ids[:1])
+    assert albums.photo_ids("Favourites") == [ids[1], indexed.photo_ids([photos_dir / "5.jpg"])[0]]
+    with pytest.raises(AlbumError):
+        albums.create("Favourites")
+    albums.delete("Favourites")
+    assert albums.list() == [] and (photos_dir / "1.jpg").exists()
+
+
+def test_album_membership_survives_renames_and_follows_deletions(indexed, photos_dir):
+    indexed.albums.create("Trip", indexed.photo_ids([photos_dir / "1.jpg", photos_dir / "2.jpg"]))
+    (photos_dir / "1.jpg").rename(photos_dir / "renamed.jpg")
+    (photos_dir / "2.jpg").unlink()
+    indexed.index()
+    assert indexed.albums.photo_ids("Trip") == indexed.photo_ids([photos_dir / "renamed.jpg"])
+
+
+def test_smart_album_by_tag_and_date_updates_as_photos_are_indexed(indexed, photos_dir):
+    indexed.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.0)])
+    indexed.albums.create_smart("Alpha autumn 2008", SmartQuery(tags=("alpha",), date_from="2008-10-01", date_to="2008-11-30"))
+    before = indexed.albums.photo_ids("Alpha autumn 2008")
+    assert before and len(before) < 6
+    new = write_photo(photos_dir / "new.jpg", seed=40, size=(160, 120))
+    stamp = 1_225_000_000  # late October 2008
+    os.utime(new, (stamp, stamp))
+    indexed.index()
+    assert indexed.photo_ids([new])[0] in indexed.albums.photo_ids("Alpha autumn 2008")
+
+
+def test_organise_by_tags_and_by_place_and_month(indexed):
+    indexed.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.0)])
+    created = indexed.albums.organise_by_tags(min_photos=3)
+    assert [a.name for a in created] == ["Alpha"] and len(indexed.albums.photo_ids("Alpha")) == 6
+    assert indexed.albums.organise_by_tags(min_photos=3) == []  # idempotent
+    with indexed.database.write() as db:  # as the places service records reverse-geocoded GPS
+        for photo_id in indexed.photos.ok_photo_ids():
+            db.execute("INSERT INTO photo_places (photo_id, city, region, country, country_code) "
+                       "VALUES (?, 'Arezzo', 'Tuscany', 'Italy', 'IT')", (photo_id,))
+    names = [a.name for a in indexed.albums.organise_by_place_and_month(min_photos=2)]
+    assert names and all(name.startswith("Tuscany, ") and name.endswith(" 2008") for name in names)
+    total = sum(len(indexed.albums.photo_ids(name)) for name in names)
+    assert 4 <= total <= 6
+
+
+def test_export_copies_files_byte_identical_without_touching_the_originals(indexed, photos_dir, tmp_path):
+    indexed.albums.create("Best", indexed.photo_ids([photos_dir / "1.jpg", photos_dir / "2.jpg"]))
+    other = photos_dir / "sub"
+    write_photo(other / "1.jpg", seed=77, size=(160, 120))  # same name, other photo
+    indexed.index()
+    indexed.albums.add_photos("Best", indexed.photo_ids([other / "1.jpg"]))
+    before = tree_digest(photos_dir)
+    summary = indexed.albums.export("Best", tmp_path / "out")
+    assert summary.copied == 3
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["1 (2).jpg", "1.jpg", "2.jpg"]
+    assert (tmp_path / "out" / "2.jpg").read_bytes() == (photos_dir / "2.jpg").read_bytes()
+    again = indexed.albums.export("Best", tmp_path / "out")
+    assert (again.copied, again.skipped) in ((0, 3), (1, 2))  # re-export adds nothing new
+    linked = indexed.albums.export("Best", tmp_path / "links", link=True)
+    assert linked.linked == 3 and (tmp_path / "links" / "2.jpg").resolve() == (photos_dir / "2.jpg").resolve()
+    assert tree_digest(photos_dir) == before
