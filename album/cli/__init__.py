@@ -56,3 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except AlbumError as exc:
         print(f"album: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `album tags | head`: the reader left; exit quietly like other Unix tools.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
