@@ -117,10 +117,10 @@ def load_model(
     """Load a model, downloading its weights first if it is a hub model not yet in the cache."""
     if isinstance(source, str):
         source = resolve_model(source)
-    device = pick_device(device)
-    cache = Path(cache_dir) if cache_dir else default_cache_dir() / "models"
     if source.kind == "builtin":
         return _load_builtin(source.model_id, device)
+    device = pick_device(device)
+    cache = Path(cache_dir) if cache_dir else default_cache_dir() / "models"
     from album.models import hub, openclip
 
     fetch = {"cache_dir": cache, "progress": progress, "offline": offline}
@@ -140,11 +140,11 @@ def load_model(
     )
 
 
-def _load_builtin(model_id: str, device: str) -> EmbeddingModel:
+def _load_builtin(model_id: str, device: str | None) -> EmbeddingModel:
     if model_id == "random-tiny":
         from album.models.openclip import random_tiny
 
-        return random_tiny(device)
+        return random_tiny(pick_device(device))
     from album.models.mini.model import load_album_mini
 
     # album-mini runs under ONNX Runtime on the CPU whatever device was picked: it is small
