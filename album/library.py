@@ -15,9 +15,9 @@ import filelock
 
 from album.config import default_library_dir
 from album.errors import LibraryError
-from album.index import IndexHealth, VectorIndex, open_synced_index
+from album.index import VectorIndex
 from album.media.thumbnails import ThumbnailCache
-from album.models import DEFAULT_MODEL_ID, EmbeddingModel, ModelSource, load_model, resolve_model
+from album.models import EmbeddingModel, ModelSource, load_model, resolve_model
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.scan.changes import plan_changes
 from album.scan.walker import walk_photos
@@ -26,9 +26,11 @@ from album.resources import resources_dir
 from album.services.albums import AlbumService, SmartQuery
 from album.services.labels import Label, LabelRepository, starter_labels
 from album.services.reading import PhotoReader
+from album.services.models import LibraryModels
 from album.services.tagging import Tag, TaggingService
 from album.store import Database, EmbeddingRepository, FolderRepository, PhotoRepository
 from album.store.photos import Folder
+from album.store.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
 
@@ -54,25 +56,21 @@ class Library:
         self.embeddings = EmbeddingRepository(self.database)
         self.thumbnails = ThumbnailCache(self.path / "thumbnails")
         self.pipeline_settings = pipeline
-        self._device = device
-        self._model_loader = model_loader
-        self._models: dict[str, EmbeddingModel] = {}
-        self._indexes: dict[str, VectorIndex] = {}
-        self.index_health: IndexHealth | None = None
+        self.settings = SettingsRepository(self.database)
+        self.models = LibraryModels(
+            self.database, self.settings, self.embeddings, self.path / "index", model_loader, device
+        )
         self._closed = False
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
         self.labels = LabelRepository(self.database)
         self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
         self.albums = AlbumService(self.database, self._run_smart_query)
-        if self._setting("labels_seeded") is None:
+        if self.settings.get("labels_seeded") is None:
             # A new library starts with the starter labels; one whose user removed them all stays empty.
             self.labels.replace_all(starter_labels(resources_dir()))
-            self._set_setting("labels_seeded", "1")
+            self.settings.set("labels_seeded", "1")
         if model is not None:
-            # An injected model (tests, benchmarks) becomes the library's model as it is.
-            self._models[model.model_id] = model
-            if self._model_source().model_id != model.model_id:
-                self._set_setting("model", ModelSource(model.model_id, "builtin").to_json())
+            self.models.adopt(model)
 
     @classmethod
     def open(cls, path: str | Path | None = None, **kwargs) -> "Library":
@@ -89,62 +87,33 @@ class Library:
         if self._closed:
             return
         self._closed = True
-        for index in self._indexes.values():
-            index.save()
+        self.models.save_indexes()
         self.database.close()
 
-    # --- settings, model, index ----------------------------------------------------------------
-
-    def _setting(self, key: str) -> str | None:
-        rows = self.database.query("SELECT value FROM settings WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
-
-    def _set_setting(self, key: str, value: str) -> None:
-        with self.database.write() as db:
-            db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
-
-    def _model_source(self, key: str = "model") -> ModelSource | None:
-        text = self._setting(key)
-        if text:
-            return ModelSource.from_json(text)
-        return ModelSource(DEFAULT_MODEL_ID, "builtin") if key == "model" else None
+    # --- models -------------------------------------------------------------------------------
 
     @property
     def model_id(self) -> str:
         """The model whose vectors search uses."""
-        return self._model_source().model_id
+        return self.models.source().model_id
 
     @property
     def pending_model_id(self) -> str | None:
         """A model being switched to: its vectors are filled in by index runs until complete."""
-        source = self._model_source("pending_model")
-        return source.model_id if source else None
+        pending = self.models.pending_source()
+        return pending.model_id if pending else None
 
     @property
     def model(self) -> EmbeddingModel:
-        return self._load(self._model_source())
+        return self.models.load(self.models.source())
 
-    def _load(self, source: ModelSource) -> EmbeddingModel:
-        if source.model_id not in self._models:
-            self._models[source.model_id] = self._model_loader(source, self._device)
-        return self._models[source.model_id]
+    @property
+    def index_health(self):
+        return self.models.index_health
 
     def vector_index(self, model_id: str | None = None) -> VectorIndex:
         """A model's HNSW index (default: the search model's), loaded and synced with the database."""
-        model_id = model_id or self.model_id
-        if model_id not in self._indexes:
-            dim = self._models[model_id].dim if model_id in self._models else self._dim_of(model_id)
-            self._indexes[model_id], health = open_synced_index(self.path / "index", model_id, dim, self.embeddings)
-            if model_id == self.model_id:
-                self.index_health = health
-        return self._indexes[model_id]
-
-    def _dim_of(self, model_id: str) -> int:
-        if model_id == self.model_id:
-            return self.model.dim
-        return self._load(self._model_source("pending_model")).dim
-
-    # --- switching models ---------------------------------------------------------------------
+        return self.models.index(model_id or self.model_id)
 
     def set_model(
         self,
@@ -161,32 +130,16 @@ class Library:
         Cancelled or interrupted, the switch stays pending and later index runs finish it.
         """
         source = name if isinstance(name, ModelSource) else resolve_model(name, model_file=model_file, arch=arch)
-        if source.model_id == self.model_id:
-            self._set_setting("pending_model", "")
-            return IndexSummary()
-        self._load(source)  # download and load first: a model that cannot load changes nothing
-        self._set_setting("pending_model", source.to_json())
-        self._finish_switch_if_complete()  # e.g. an empty library switches at once
-        if self.pending_model_id is None:
-            return IndexSummary()
+        self.models.begin_switch(source)
+        if self._finish_switch_if_complete() or self.pending_model_id is None:
+            return IndexSummary()  # nothing to re-embed (e.g. an empty library)
         return self.index(progress=progress, cancel=cancel)
 
-    def _finish_switch_if_complete(self) -> None:
-        pending = self._model_source("pending_model")
-        if pending is None:
-            return
-        missing = self.database.query(
-            """SELECT count(*) FROM photos p WHERE p.status = 'ok' AND NOT EXISTS
-               (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?)""",
-            (pending.model_id,),
-        )[0][0]
-        if missing == 0:
-            with self.database.write() as db:
-                db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('model', ?)", (pending.to_json(),))
-                db.execute("DELETE FROM settings WHERE key = 'pending_model'")
-            self.index_health = None
-            log.info("switched the library to %s", pending.model_id)
+    def _finish_switch_if_complete(self) -> bool:
+        switched = self.models.finish_switch_if_complete()
+        if switched:
             self.tagging.retag()  # scores differ between models: re-tag with the new one
+        return switched
 
     # --- folders ------------------------------------------------------------------------------
 
@@ -205,8 +158,8 @@ class Library:
         if folder is None:
             raise LibraryError(f"not a library folder: {path}")
         removed = self.folders.remove(folder)
-        for model_id in self._models_to_index():
-            self.vector_index(model_id).remove(removed)
+        for source in self.models.sources_to_index():
+            self.models.index(source.model_id).remove(removed)
         return len(removed)
 
     def list_folders(self) -> list[Folder]:
@@ -253,13 +206,12 @@ class Library:
                 for path in summary.deferred:
                     known.pop(path, None)  # neither read now nor mistaken for a deleted photo
                 found = [(f, folder_id) for f, folder_id in found if f.mtime_ns <= cutoff]
-            plan = plan_changes(found, known, self._models_to_index())
+            plan = plan_changes(found, known, [s.model_id for s in self.models.sources_to_index()])
             pipeline = self._pipeline()
             pipeline.apply_moves_and_removals(plan)
             summary.moved, summary.removed, summary.unchanged = len(plan.moved), len(plan.removed), plan.unchanged
             pipeline.run(plan.to_read, summary, progress, cancel)
-            for model_id in self._models_to_index():
-                self.vector_index(model_id).save()
+            self.models.save_indexes()
             if summary.photo_ids and self.labels.list():
                 self.tagging.retag(summary.photo_ids)
             if not summary.cancelled:
@@ -285,13 +237,9 @@ class Library:
             scopes.append((path, folder))
         return scopes
 
-    def _models_to_index(self) -> list[str]:
-        return [self.model_id] + ([self.pending_model_id] if self.pending_model_id else [])
-
     def _pipeline(self) -> IndexingPipeline:
-        sources = [self._model_source()] + ([self._model_source("pending_model")] if self.pending_model_id else [])
-        models = [self._load(source) for source in sources]
-        targets = [EmbeddingTarget(model, self.vector_index(model.model_id)) for model in models]
+        models = [self.models.load(source) for source in self.models.sources_to_index()]
+        targets = [EmbeddingTarget(model, self.models.index(model.model_id)) for model in models]
         reader = PhotoReader(self.thumbnails, {m.model_id: m.preprocess for m in models}, min_side=THUMBNAIL_SIZE)
         return IndexingPipeline(self.database, targets, reader, self.pipeline_settings)
 

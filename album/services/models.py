@@ -1,0 +1,113 @@
+"""A library's models: the one search uses, the one being switched to, and their HNSW indexes.
+
+Switching models is a two-step affair so search never breaks: the new model is recorded as
+pending, index runs fill in its vectors beside the current ones, and only when every photo has
+one does it become the search model.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from album.index import IndexHealth, VectorIndex, open_synced_index
+from album.models import DEFAULT_MODEL_ID, EmbeddingModel, ModelSource
+from album.store.database import Database
+from album.store.embeddings import EmbeddingRepository
+from album.store.settings import SettingsRepository
+
+log = logging.getLogger(__name__)
+
+ModelLoader = Callable[[ModelSource, "str | None"], EmbeddingModel]
+
+
+class LibraryModels:
+    def __init__(
+        self,
+        database: Database,
+        settings: SettingsRepository,
+        embeddings: EmbeddingRepository,
+        index_dir: Path,
+        loader: ModelLoader,
+        device: str | None = None,
+    ):
+        self._db = database
+        self._settings = settings
+        self._embeddings = embeddings
+        self._index_dir = index_dir
+        self._loader = loader
+        self._device = device
+        self._loaded: dict[str, EmbeddingModel] = {}
+        self._indexes: dict[str, VectorIndex] = {}
+        self.index_health: IndexHealth | None = None  # how the search index was found at open
+
+    # --- which models ---------------------------------------------------------------------------
+
+    def source(self) -> ModelSource:
+        text = self._settings.get("model")
+        return ModelSource.from_json(text) if text else ModelSource(DEFAULT_MODEL_ID, "builtin")
+
+    def pending_source(self) -> ModelSource | None:
+        text = self._settings.get("pending_model")
+        return ModelSource.from_json(text) if text else None
+
+    def sources_to_index(self) -> list[ModelSource]:
+        pending = self.pending_source()
+        return [self.source()] + ([pending] if pending else [])
+
+    def adopt(self, model: EmbeddingModel) -> None:
+        """Use an already loaded model (tests, benchmarks) as the library's model."""
+        self._loaded[model.model_id] = model
+        if self.source().model_id != model.model_id:
+            self._settings.set("model", ModelSource(model.model_id, "builtin").to_json())
+
+    # --- loading --------------------------------------------------------------------------------
+
+    def load(self, source: ModelSource) -> EmbeddingModel:
+        if source.model_id not in self._loaded:
+            self._loaded[source.model_id] = self._loader(source, self._device)
+        return self._loaded[source.model_id]
+
+    def index(self, model_id: str) -> VectorIndex:
+        """A model's HNSW index, loaded and brought in step with the database on first use."""
+        if model_id not in self._indexes:
+            source = next(s for s in self.sources_to_index() if s.model_id == model_id)
+            dim = self.load(source).dim
+            self._indexes[model_id], health = open_synced_index(self._index_dir, model_id, dim, self._embeddings)
+            if model_id == self.source().model_id:
+                self.index_health = health
+        return self._indexes[model_id]
+
+    def save_indexes(self) -> None:
+        for index in self._indexes.values():
+            index.save()
+
+    # --- switching ------------------------------------------------------------------------------
+
+    def begin_switch(self, source: ModelSource) -> None:
+        """Record `source` as pending (after loading it: a model that cannot load changes nothing)."""
+        if source.model_id == self.source().model_id:
+            self._settings.set("pending_model", None)
+            return
+        self.load(source)
+        self._settings.set("pending_model", source.to_json())
+
+    def finish_switch_if_complete(self) -> bool:
+        """Make the pending model the search model once every photo has its vector; True if it did."""
+        pending = self.pending_source()
+        if pending is None:
+            return False
+        missing = self._db.query(
+            """SELECT count(*) FROM photos p WHERE p.status = 'ok' AND NOT EXISTS
+               (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?)""",
+            (pending.model_id,),
+        )[0][0]
+        if missing:
+            return False
+        with self._db.write() as db:
+            db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('model', ?)", (pending.to_json(),))
+            db.execute("DELETE FROM settings WHERE key = 'pending_model'")
+        self.index_health = None
+        log.info("switched the library to %s", pending.model_id)
+        return True
