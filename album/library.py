@@ -24,10 +24,16 @@ from album.scan.walker import walk_photos
 from album.services.indexing import EmbeddingTarget, IndexingPipeline, IndexSummary, PipelineSettings
 from album.resources import resources_dir
 from album.services.albums import AlbumService, SmartQuery
+from album.services.duplicates import DEFAULT as DEFAULT_DUPLICATE_THRESHOLDS
+from album.services.duplicates import DuplicateFinder, DuplicateGroup, DuplicateThresholds
 from album.services.labels import Label, LabelRepository, starter_labels
 from album.services.reading import PhotoReader
 from album.services.models import LibraryModels
+from album.services.gazetteer import Gazetteer
+from album.services.places import PhotoPlaces
+from album.services.search import SearchResults, SearchService
 from album.services.tagging import Tag, TaggingService
+from album.services.trash import TrashService
 from album.store import Database, EmbeddingRepository, FolderRepository, PhotoRepository
 from album.store.photos import Folder
 from album.store.settings import SettingsRepository
@@ -64,7 +70,13 @@ class Library:
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
         self.labels = LabelRepository(self.database)
         self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
+        self.places = PhotoPlaces(self.database, Gazetteer())
+        self.searching = SearchService(
+            self.database, self.photos, self.embeddings, self.places,
+            lambda: self.model, self.vector_index, lambda: self.model_id,
+        )
         self.albums = AlbumService(self.database, self._run_smart_query)
+        self.trash = TrashService(self.database, forget_photos=self._forget_photos)
         if self.settings.get("labels_seeded") is None:
             # A new library starts with the starter labels; one whose user removed them all stays empty.
             self.labels.replace_all(starter_labels(resources_dir()))
@@ -158,8 +170,7 @@ class Library:
         if folder is None:
             raise LibraryError(f"not a library folder: {path}")
         removed = self.folders.remove(folder)
-        for source in self.models.sources_to_index():
-            self.models.index(source.model_id).remove(removed)
+        self._forget_photos(removed)
         return len(removed)
 
     def list_folders(self) -> list[Folder]:
@@ -214,6 +225,8 @@ class Library:
             self.models.save_indexes()
             if summary.photo_ids and self.labels.list():
                 self.tagging.retag(summary.photo_ids)
+            if summary.photo_ids:
+                self.places.fill_missing()  # reverse-geocode new GPS positions off the query path
             if not summary.cancelled:
                 self._finish_switch_if_complete()
             summary.seconds = round(time.monotonic() - started, 3)
@@ -283,33 +296,60 @@ class Library:
             raise LibraryError(f"not a photo in this library: {path}")
         return photo.id
 
+    # --- duplicates and the trash ----------------------------------------------------------------
+
+    def duplicate_finder(self) -> DuplicateFinder:
+        return DuplicateFinder(self.database, self.embeddings, self.vector_index(), self.model_id, self.thumbnails.path_for)
+
+    def duplicates(
+        self,
+        tier: str | None = None,
+        thresholds: DuplicateThresholds = DEFAULT_DUPLICATE_THRESHOLDS,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[DuplicateGroup]:
+        """Groups of exact copies, the same photo edited, and similar shots, each with a keeper."""
+        return self.duplicate_finder().find(tier, thresholds, progress=progress, cancel=cancel)
+
+    def mark_not_duplicates(self, paths: Iterable[str | Path]) -> int:
+        """Remember that these photos are not duplicates of each other (survives rescans, renames)."""
+        return self.duplicate_finder().mark_not_duplicates(self.photo_ids(paths))
+
+    def resolve_duplicates(self, group: DuplicateGroup, keep_id: int | None = None) -> str:
+        """Move all but the keeper to the system trash; returns the action id for `undo_trash`."""
+        return self.trash.resolve(group, keep_id)
+
+    def undo_trash(self, action_id: str | None = None) -> list[Path]:
+        """Put back the files of a trash action (default: the last) and index them again."""
+        restored = self.trash.undo(action_id)
+        if restored:
+            self.index(restored)
+        return restored
+
+    def _forget_photos(self, photo_ids: list[int]) -> None:
+        for source in self.models.sources_to_index():
+            self.models.index(source.model_id).remove(photo_ids)
+
     # --- albums -------------------------------------------------------------------------------
 
     def _run_smart_query(self, query: SmartQuery) -> list[int]:
-        """A smart album's photos now, newest first."""
-        conditions, params = ["p.status = 'ok'"], []
-        for tag in query.tags:
-            conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.photo_id = p.id AND t.tag = ? AND t.hidden = 0)")
-            params.append(tag)
-        if query.place:
-            conditions.append(
-                "EXISTS (SELECT 1 FROM photo_places pl WHERE pl.photo_id = p.id AND ? IN (pl.city, pl.region, pl.country))"
-            )
-            params.append(query.place)
-        if query.date_from:
-            conditions.append("p.taken_at >= ?")
-            params.append(query.date_from)
-        if query.date_to:
-            conditions.append("p.taken_at < ?")  # date_to is inclusive: compare with the next day
-            params.append(_day_after(query.date_to))
-        rows = self.database.query(
-            f"SELECT p.id FROM photos p WHERE {' AND '.join(conditions)} ORDER BY p.taken_at DESC", tuple(params)
+        """A smart album's photos now."""
+        return self.searching.matching_ids(
+            query.text, tags=query.tags, place=query.place, date_from=query.date_from, date_to=query.date_to
         )
-        ids = [row[0] for row in rows]
-        if query.text:
-            allowed = set(ids)
-            ids = [hit.photo_id for hit in self.search(query.text, limit=None) if hit.photo_id in allowed]
-        return ids
+
+    # --- search ---------------------------------------------------------------------------------
+
+    def search(self, text: str, *, limit: int | None = 50, show_all: bool = False, **filters) -> SearchResults:
+        """Photos for a query such as "sunset in Paris" or "beach 2019", best first, each with a why.
+
+        Filters: folder, date_from, date_to, tag, album, camera, place.
+        """
+        return self.searching.search(text, limit=limit, show_all=show_all, **filters)
+
+    def similar(self, photo: int | str | Path, *, limit: int | None = 50) -> SearchResults:
+        """Photos that look like a library photo (id or path) or like any image file."""
+        return self.searching.similar(photo, limit=limit)
 
     # --- reporting ----------------------------------------------------------------------------
 
@@ -336,9 +376,3 @@ class Library:
 
     def errors(self) -> list[dict]:
         return [{"path": r.path, "error": r.error} for r in self.photos.errors()]
-
-
-def _day_after(day: str) -> str:
-    from datetime import date, timedelta
-
-    return (date.fromisoformat(day[:10]) + timedelta(days=1)).isoformat()

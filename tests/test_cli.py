@@ -139,3 +139,33 @@ def test_watch_command_indexes_new_photos_until_ctrl_c(library_dir, photos_dir, 
         _, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
     assert "watching 1 folder (native)" in err
+
+
+def test_duplicates_keep_and_undo_through_the_cli(library_dir, photos_dir, tmp_path, monkeypatch):
+    import shutil
+
+    # send2trash reads these when the child process imports it: the trash lands in tmp_path.
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+    original = write_photo(photos_dir / "a.jpg", seed=1)
+    copy = photos_dir / "a copy.jpg"
+    shutil.copyfile(original, copy)
+    write_photo(photos_dir / "other.jpg", seed=2)
+    album("index", str(photos_dir), library=library_dir)
+
+    # The tiny random test model finds everything "similar", so only the exact tier is checked.
+    groups = json.loads(album("duplicates", "--tier", "exact", "--json", library=library_dir).stdout)
+    assert [(g["tier"], sorted(g["photos"])) for g in groups] == [("exact", sorted([str(original), str(copy)]))]
+    assert groups[0]["reason"] and set(groups[0]["scores"]) == set(groups[0]["photos"]) - {groups[0]["keep"]}
+
+    data = original.read_bytes()
+    album("duplicates", "keep", str(original), "--tier", "exact", library=library_dir)
+    assert original.exists() and not copy.exists()
+    assert list((tmp_path / "home" / ".local" / "share" / "Trash" / "files").iterdir())
+    assert json.loads(album("duplicates", "--tier", "exact", "--json", library=library_dir).stdout) == []
+
+    assert str(copy) in album("undo", library=library_dir).stdout
+    assert copy.read_bytes() == data
+    status = json.loads(album("status", "--json", library=library_dir).stdout)
+    assert status["photos"] == 3

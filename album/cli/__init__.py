@@ -11,10 +11,10 @@ import logging
 import sys
 
 from album import __version__
-from album.cli import library_commands, organise_commands
+from album.cli import find_commands, gui_commands, library_commands, organise_commands
 from album.errors import AlbumError
 
-COMMAND_MODULES = (library_commands, organise_commands)
+COMMAND_MODULES = (library_commands, find_commands, organise_commands, gui_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     # warnings; route them through logging so they read like the rest of album's messages.
     logging.captureWarnings(True)
     if args.command is None:
-        parser.print_help()
-        return 0
+        args.handler = gui_commands.open_app  # `album` alone opens the desktop app
     try:
         from album.library import Library
 

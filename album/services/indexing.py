@@ -22,6 +22,7 @@ from album.index.hnsw import VectorIndex
 from album.models.base import EmbeddingModel
 from album.progress import CancelToken, Progress, ProgressCallback, RateMeter
 from album.scan.changes import ScanPlan, WorkItem
+from album.services.perceptual_hashes import PerceptualHashCache
 from album.services.reading import PhotoReader, ReadFailed, ReadOk, ReadResult, ReadUnchangedContent, file_time_iso
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
@@ -164,6 +165,8 @@ class IndexingPipeline:
             for r in batch.ok:
                 photo_id = PhotoRepository.save(db, _record_ok(r))
                 r.photo_id = photo_id
+                if r.phash is not None:
+                    PerceptualHashCache.put(db, r.content_hash, r.phash)
                 if r.content_changed:  # vectors of models not indexed now are stale: drop them
                     db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
                 for model_id, vectors in new_vectors.items():

@@ -178,6 +178,8 @@ class PhotoRepository:
                 ON CONFLICT(path) DO UPDATE SET {updates} RETURNING id""",
             values,
         ).fetchone()
+        # Its GPS position may have changed: the place is looked up again from the new one.
+        db.execute("DELETE FROM photo_places WHERE photo_id = ?", (row[0],))
         return row[0]
 
     @staticmethod

@@ -1,0 +1,386 @@
+"""Finding duplicate photos in three tiers, and remembering the pairs a user said are not.
+
+- "exact": the same bytes (same content hash).
+- "same": the same picture, edited: resized, recompressed, cropped a little, brightened,
+  greyscale, another format, rotated by EXIF or a few degrees.
+- "similar": different pictures of one moment or scene (bursts, retakes).
+
+How: every photo's nearest neighbours in the HNSW index (one batched query) give the candidate
+pairs above a cosine floor. The embedding alone cannot tell an edited copy from the next frame
+of a burst (both score ~0.9+), so the "same" tier is decided by the perceptual hash: an edited
+copy keeps the coarse layout of light and dark (few bits differ), a burst frame does not.
+Pairs are grouped per tier by union-find, the tightest tier first, so the tiers do not mix:
+a photo appears in at most one group, and exact copies inside a "same" group are not listed again
+as an "exact" group. Pairs the user marked "not duplicates", and RAW+JPEG pairs of one shot,
+never end up in one group.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from album.errors import AlbumError, Cancelled
+from album.index.hnsw import VectorIndex
+from album.media.formats import RAW_EXTENSIONS
+from album.media.perceptual import hamming_many
+from album.progress import CancelToken, Progress, ProgressCallback
+from album.services.duplicate_grouping import ConstrainedUnionFind
+from album.services.keeper import PhotoFacts, choose_keeper
+from album.services.perceptual_hashes import PerceptualHashCache
+from album.store.database import Database
+from album.store.embeddings import EmbeddingRepository
+
+log = logging.getLogger(__name__)
+
+TIERS = ("exact", "same", "similar")
+_BATCH = 4096  # query vectors per hnswlib call: big enough for its threads, small in memory
+# The JPEG that a camera writes next to its RAW file (RAW+JPEG mode): a pair, not duplicates.
+_RAW_COMPANION_SUFFIXES = frozenset({".jpg", ".jpeg", ".heic", ".heif", ".hif"})
+
+
+class DuplicateError(AlbumError):
+    """A duplicate request that cannot be carried out (unknown tier, unknown photo...)."""
+
+
+@dataclass(frozen=True)
+class DuplicateThresholds:
+    """When two photos are duplicates, per tier. Cosines are of the library's model's vectors.
+
+    The Hamming values hold for any model. The cosine values were measured on Flickr photos,
+    their edited copies and distractors (bench/duplicates.py) with EfficientNet-Lite0 features,
+    the image tower of album-mini; another model may want other cosines (the bench's --set).
+    """
+
+    # Nearest neighbours asked of the index per photo. Copies and burst frames are a photo's
+    # very nearest, and union-find joins larger sets through their members' own neighbours.
+    neighbours: int = 12
+    # HNSW search breadth for those queries: near duplicates are found even with a narrow
+    # search (recall@11 0.99 at ef=16 on 100k synthetic vectors, 0.995 at 64, at 3x the time).
+    ef: int = 24
+    # "same": (most differing hash bits, least cosine) steps; a pair is the same picture when it
+    # passes any step. Edits flip 0-12 of 64 bits (crops and rotations the most), different
+    # pictures 20-40, but two scenes with one layout (sea, beach, sky) can come within 12: the
+    # further apart the hashes, the surer the model must be. The low first floor is because
+    # greyscale copies score low with colour-minded models.
+    same_steps: tuple[tuple[int, float], ...] = ((6, 0.45), (12, 0.6), (18, 0.9))
+    similar_min_cosine: float = 0.85  # bursts and retakes of one scene (unrelated: <= 0.76)
+
+    @property
+    def same_min_cosine(self) -> float:
+        return min((cosine for _, cosine in self.same_steps), default=2.0)
+
+    @property
+    def candidate_cosine(self) -> float:
+        return min(self.same_min_cosine, self.similar_min_cosine)
+
+
+DEFAULT = DuplicateThresholds()
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    photo_id: int
+    path: str
+    cosine: float  # with the keeper (1.0 for the keeper itself)
+    hamming: int | None  # perceptual-hash bits that differ from the keeper's; None: unreadable
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    tier: str
+    members: tuple[GroupMember, ...]  # the keeper first, then by path
+    reason: str  # why the keeper was suggested
+
+    @property
+    def keep(self) -> GroupMember:
+        return self.members[0]
+
+    @property
+    def photo_ids(self) -> list[int]:
+        return [m.photo_id for m in self.members]
+
+    @property
+    def paths(self) -> list[str]:
+        return [m.path for m in self.members]
+
+    @property
+    def scores(self) -> dict[str, dict[str, float | int | None]]:
+        """For each member but the keeper: its cosine and Hamming distance to the keeper."""
+        return {m.path: {"cosine": round(m.cosine, 4), "hamming": m.hamming} for m in self.members[1:]}
+
+    def to_json(self) -> dict:
+        """What `album duplicates --json` prints for one group."""
+        return {
+            "tier": self.tier, "keep": self.keep.path, "photos": self.paths, "scores": self.scores,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class _Edges:
+    """Candidate pairs of distinct contents: hash indices a < b, best cosine, Hamming distance."""
+
+    a: np.ndarray
+    b: np.ndarray
+    cosine: np.ndarray
+    hamming: np.ndarray  # -1 where a hash is unknown
+
+    def select(self, mask: np.ndarray) -> "_Edges":
+        return _Edges(self.a[mask], self.b[mask], self.cosine[mask], self.hamming[mask])
+
+
+class DuplicateFinder:
+    def __init__(
+        self,
+        database: Database,
+        embeddings: EmbeddingRepository,
+        index: VectorIndex,
+        model_id: str,
+        thumbnail_path: Callable[[str], Path],
+    ):
+        self._db = database
+        self._embeddings = embeddings
+        self._index = index
+        self._model_id = model_id
+        self._phashes = PerceptualHashCache(database, thumbnail_path)
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    def mark_not_duplicates(self, photo_ids: Iterable[int]) -> int:
+        """Remember that these photos are not duplicates of each other (every pair of them).
+
+        Stored by content hash, so the decision survives rescans, renames and moves. Byte-identical
+        copies cannot be told apart, so a pair with one content hash is skipped. Returns how many
+        pairs were recorded.
+        """
+        ids = list(dict.fromkeys(int(i) for i in photo_ids))
+        facts = self._photo_facts(ids)
+        missing = sorted(set(ids) - facts.keys())
+        if missing:
+            raise DuplicateError(f"no such photos in the library: {missing}")
+        hashes = sorted({f.content_hash for f in facts.values()})
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        pairs = list(itertools.combinations(hashes, 2))
+        with self._db.write() as db:
+            for hash_a, hash_b in pairs:
+                db.execute(
+                    "INSERT OR IGNORE INTO not_duplicates (hash_a, hash_b, decided_at) VALUES (?, ?, ?)",
+                    (hash_a, hash_b, now),
+                )
+        return len(pairs)
+
+    def _not_duplicate_pairs(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self._db.query("SELECT hash_a, hash_b FROM not_duplicates")]
+
+    # --- finding --------------------------------------------------------------------------------
+
+    def find(
+        self,
+        tier: str | None = None,
+        thresholds: DuplicateThresholds = DEFAULT,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[DuplicateGroup]:
+        """Duplicate groups of one tier, or of all tiers (None): exact, then same, then similar,
+        largest first.
+
+        tier="exact" lists every set of byte-identical copies; with all tiers, copies that also
+        have edited versions are listed once, inside their "same" group. Progress is reported
+        per batch of index queries ('duplicates', photos done, total); cancelling raises
+        Cancelled.
+        """
+        if tier is not None and tier not in TIERS:
+            raise DuplicateError(f"unknown duplicate tier {tier!r}: use one of {', '.join(TIERS)}")
+        photos = self._photo_facts()
+        hashes = sorted({p.content_hash for p in photos.values()})
+        hash_index = {h: i for i, h in enumerate(hashes)}
+        by_hash: dict[int, list[PhotoFacts]] = defaultdict(list)
+        for photo in photos.values():
+            by_hash[hash_index[photo.content_hash]].append(photo)
+
+        same_groups: list[list[int]] = []
+        similar_groups: list[list[int]] = []
+        if tier != "exact":
+            edges = self._candidate_edges(photos, hash_index, thresholds, progress, cancel)
+            edges = self._with_hamming(edges, hashes, by_hash, thresholds)
+            cannot = self._cannot_links(photos, hash_index)
+            same, similar = _classify(edges, thresholds)
+            same_groups = _union(same, cannot, order=np.lexsort((-same.cosine, same.hamming)))
+            claimed = {h for group in same_groups for h in group} | {h for h, ps in by_hash.items() if len(ps) > 1}
+            unclaimed = ~(np.isin(similar.a, list(claimed)) | np.isin(similar.b, list(claimed)))
+            similar = similar.select(unclaimed)
+            similar_groups = _union(similar, cannot, order=np.argsort(-similar.cosine))
+        in_same = {h for group in same_groups for h in group}
+        exact_groups = [[h] for h, ps in by_hash.items() if len(ps) > 1 and h not in in_same]
+
+        wanted = [
+            (name, [[p for h in group for p in by_hash[h]] for group in found])
+            for name, found in (("exact", exact_groups), ("same", same_groups), ("similar", similar_groups))
+            if tier in (None, name)
+        ]
+        members = [p for _, found in wanted for group in found for p in group]
+        vectors = dict(self._vectors([p.id for p in members]))
+        phashes = self._phashes.stored({p.content_hash for p in members})
+        groups = [_group(name, group, vectors, phashes) for name, found in wanted for group in found]
+        return sorted(groups, key=lambda g: (TIERS.index(g.tier), -len(g.members), g.keep.path))
+
+    def _photo_facts(self, ids: list[int] | None = None) -> dict[int, PhotoFacts]:
+        sql = """SELECT id, path, content_hash, width, height, size, mtime_ns, format,
+                        (taken_at_source = 'exif' OR camera_make IS NOT NULL OR camera_model IS NOT NULL)
+                 FROM photos WHERE status = 'ok' AND content_hash IS NOT NULL"""
+        rows = []
+        if ids is None:
+            rows = self._db.query(sql)
+        for start in range(0, len(ids or ()), 500):
+            chunk = ids[start : start + 500]
+            rows += self._db.query(sql + f" AND id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+        return {
+            r[0]: PhotoFacts(r[0], r[1], r[2], r[3] or 0, r[4] or 0, r[5], r[6], r[7] or "", bool(r[8]))
+            for r in rows
+        }
+
+    def _candidate_edges(
+        self,
+        photos: dict[int, PhotoFacts],
+        hash_index: dict[str, int],
+        thresholds: DuplicateThresholds,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> _Edges:
+        """Every pair of distinct contents that are index neighbours above the cosine floor."""
+        photo_ids = np.array(sorted(photos), dtype=np.int64)
+        photo_hash = np.array([hash_index[photos[i].content_hash] for i in photo_ids.tolist()], dtype=np.int64)
+        keys, cosines = [], []
+        k = thresholds.neighbours + 1  # each photo finds itself first
+        total, done = len(self._index), 0
+        for ids, vectors in self._embeddings.iter_vectors(self._model_id, batch=_BATCH):
+            if cancel and cancel.cancelled:
+                raise Cancelled("duplicate search cancelled")
+            if progress:
+                progress(Progress("duplicates", done, total))
+            done += len(ids)
+            labels, scores = self._index.search_batch(vectors, k, ef=max(thresholds.ef, k))
+            a = _lookup(photo_ids, photo_hash, np.repeat(ids, labels.shape[1]))
+            b = _lookup(photo_ids, photo_hash, labels.ravel())
+            scores = scores.ravel()
+            keep = (a >= 0) & (b >= 0) & (a != b) & (scores >= thresholds.candidate_cosine)
+            a, b, scores = a[keep], b[keep], scores[keep]
+            keys.append(np.minimum(a, b) * len(hash_index) + np.maximum(a, b))
+            cosines.append(scores)
+        if progress:
+            progress(Progress("duplicates", done, total))
+        if not keys:
+            empty = np.empty(0, dtype=np.int64)
+            return _Edges(empty, empty, np.empty(0, dtype=np.float32), empty)
+        key, cosine = np.concatenate(keys), np.concatenate(cosines)
+        # One edge per pair of contents, with its best cosine (HNSW is approximate, and copies of
+        # one content are each queried).
+        order = np.lexsort((-cosine, key))
+        key, cosine = key[order], cosine[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        key, cosine = key[first], np.minimum(cosine[first], 1.0)
+        n = max(len(hash_index), 1)
+        return _Edges(key // n, key % n, cosine, np.full(len(key), -1, dtype=np.int64))
+
+    def _with_hamming(
+        self, edges: _Edges, hashes: list[str], by_hash: dict[int, list[PhotoFacts]], thresholds: DuplicateThresholds
+    ) -> _Edges:
+        """Fill in the Hamming distances of the edges that could be "same" (hashes computed lazily)."""
+        could_be_same = edges.cosine >= thresholds.same_min_cosine
+        needed = np.unique(np.concatenate([edges.a[could_be_same], edges.b[could_be_same]]))
+        known = self._phashes.get({hashes[h]: by_hash[h][0].path for h in needed.tolist()})
+        values = np.zeros(len(hashes), dtype=np.uint64)
+        present = np.zeros(len(hashes), dtype=bool)
+        for h in needed.tolist():
+            if hashes[h] in known:
+                values[h] = known[hashes[h]]
+                present[h] = True
+        distance = hamming_many(values[edges.a], values[edges.b])
+        usable = present[edges.a] & present[edges.b] & could_be_same
+        return _Edges(edges.a, edges.b, edges.cosine, np.where(usable, distance, -1))
+
+    def _cannot_links(self, photos: dict[int, PhotoFacts], hash_index: dict[str, int]) -> dict[int, set[int]]:
+        """Pairs of contents never to group: the user's "not duplicates", and RAW+JPEG shots."""
+        cannot: dict[int, set[int]] = defaultdict(set)
+        for hash_a, hash_b in self._not_duplicate_pairs():
+            if hash_a in hash_index and hash_b in hash_index:
+                cannot[hash_index[hash_a]].add(hash_index[hash_b])
+        for raw, companion in raw_jpeg_pairs(photos.values()):
+            cannot[hash_index[raw.content_hash]].add(hash_index[companion.content_hash])
+        return cannot
+
+    def _vectors(self, ids: list[int]) -> Iterable[tuple[int, np.ndarray]]:
+        if not ids:
+            return
+        for batch_ids, vectors in self._embeddings.iter_vectors(self._model_id, np.array(ids, dtype=np.int64)):
+            yield from zip(batch_ids.tolist(), vectors)
+
+
+def _group(
+    tier: str, members: list[PhotoFacts], vectors: dict[int, np.ndarray], phashes: dict[str, int]
+) -> DuplicateGroup:
+    keeper, reason = choose_keeper(members)
+    keep_vector, keep_phash = vectors.get(keeper.id), phashes.get(keeper.content_hash)
+
+    def member(photo: PhotoFacts) -> GroupMember:
+        if photo.content_hash == keeper.content_hash:
+            return GroupMember(photo.id, photo.path, 1.0, 0)
+        vector, other = vectors.get(photo.id), phashes.get(photo.content_hash)
+        cosine = float(np.dot(keep_vector, vector)) if vector is not None and keep_vector is not None else 0.0
+        distance = (keep_phash ^ other).bit_count() if keep_phash is not None and other is not None else None
+        return GroupMember(photo.id, photo.path, min(cosine, 1.0), distance)
+
+    rest = sorted((m for m in members if m.id != keeper.id), key=lambda m: m.path)
+    return DuplicateGroup(tier, tuple(member(m) for m in [keeper, *rest]), reason)
+
+
+def _lookup(photo_ids: np.ndarray, photo_hash: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Hash index of each photo id (-1 for ids that are not usable photos, e.g. hnswlib's padding)."""
+    if len(photo_ids) == 0:
+        return np.full(len(ids), -1, dtype=np.int64)
+    pos = np.clip(np.searchsorted(photo_ids, ids), 0, len(photo_ids) - 1)
+    return np.where(photo_ids[pos] == ids, photo_hash[pos], -1)
+
+
+def _classify(edges: _Edges, t: DuplicateThresholds) -> tuple[_Edges, _Edges]:
+    """Split candidate edges into "same" (confirmed by the hash) and "similar" (the rest above the bar)."""
+    same = np.zeros(len(edges.a), dtype=bool)
+    for max_hamming, min_cosine in t.same_steps:
+        same |= (edges.hamming >= 0) & (edges.hamming <= max_hamming) & (edges.cosine >= min_cosine)
+    similar = ~same & (edges.cosine >= t.similar_min_cosine)
+    return edges.select(same), edges.select(similar)
+
+
+def _union(edges: _Edges, cannot: dict[int, set[int]], order: np.ndarray) -> list[list[int]]:
+    groups = ConstrainedUnionFind(cannot)
+    for a, b in zip(edges.a[order].tolist(), edges.b[order].tolist()):
+        groups.union(a, b)
+    return groups.groups()
+
+
+def raw_jpeg_pairs(photos: Iterable[PhotoFacts]) -> list[tuple[PhotoFacts, PhotoFacts]]:
+    """(RAW, JPEG/HEIC) photos of one shot: same folder and file stem, as cameras write them."""
+    photos = list(photos)
+    shots: dict[str, list[PhotoFacts]] = defaultdict(list)  # folder/stem -> RAW files
+    for photo in photos:  # plain string splits: pathlib costs seconds on 100k paths
+        stem, suffix = os.path.splitext(photo.path)
+        if suffix.lower() in RAW_EXTENSIONS:
+            shots[stem.lower()].append(photo)
+    pairs = []
+    if shots:
+        for photo in photos:
+            stem, suffix = os.path.splitext(photo.path)
+            if suffix.lower() in _RAW_COMPANION_SUFFIXES:
+                pairs += [(raw, photo) for raw in shots.get(stem.lower(), ()) if raw.content_hash != photo.content_hash]
+    return pairs

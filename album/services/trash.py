@@ -1,0 +1,274 @@
+"""Moving photos to the operating system's trash, journalled so that one action can be undone.
+
+Nothing is ever deleted: files go to the trash through send2trash, where the user can also find
+them by hand. Each file's original path, content hash and time are journalled in
+`trash_journal` under one action id, so `undo` can put back exactly those bytes, and only them.
+
+The library forgets a trashed photo at once (its row, vectors, tags go; the caller's
+`forget_photos` drops its ids from the vector indexes), so search never shows it. `undo` puts the
+files back and returns their paths: indexing those paths brings them back into the library.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import send2trash
+
+from album.media.hashing import content_hash
+from album.services.duplicates import DuplicateGroup
+from album.services.os_trash import TrashError, TrashUnsupported, find_trashed
+from album.store.database import Database
+
+__all__ = [
+    "NothingToUndo", "RestoreConflict", "RestoreFailed", "TrashError", "TrashFailed", "TrashService",
+    "TrashUnsupported",
+]
+
+log = logging.getLogger(__name__)
+
+
+class NothingToUndo(TrashError):
+    """No trash action (or not the one named) is waiting to be undone."""
+
+
+class TrashFailed(TrashError):
+    """Some files could not be moved to the trash. Those that were are journalled under `action_id`."""
+
+    def __init__(self, message: str, action_id: str | None, failed: dict[str, str]):
+        super().__init__(message)
+        self.action_id = action_id
+        self.failed = failed  # path -> reason
+
+
+class RestoreConflict(TrashError):
+    """A file has reappeared at an original path; undo refuses to overwrite it. Nothing was restored."""
+
+    def __init__(self, message: str, paths: list[str]):
+        super().__init__(message)
+        self.paths = paths
+
+
+class RestoreFailed(TrashError):
+    """Files of the action are no longer in the trash (emptied, or restored by hand elsewhere)."""
+
+    def __init__(self, message: str, paths: list[str]):
+        super().__init__(message)
+        self.paths = paths
+
+
+@dataclass(frozen=True)
+class _Entry:
+    id: int
+    original: Path
+    content_hash: str | None
+    trashed_at: datetime
+
+
+@dataclass
+class _Plan:
+    """What undo will do, checked in full before any file moves."""
+
+    moves: list[tuple[_Entry, Path, Path | None]] = field(default_factory=list)  # entry, from, .trashinfo
+    already_back: list[_Entry] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TrashService:
+    def __init__(
+        self,
+        database: Database,
+        send_to_trash: Callable[[str], None] = send2trash.send2trash,
+        *,
+        forget_photos: Callable[[list[int]], None] | None = None,
+    ):
+        """`forget_photos(ids)` is called after trashed photos left the database: the library
+        removes them from its vector indexes there, so search cannot return them."""
+        self._db = database
+        self._send_to_trash = send_to_trash
+        self._forget_photos = forget_photos
+
+    # --- trashing -------------------------------------------------------------------------------
+
+    def trash(self, paths: Iterable[str | Path]) -> str:
+        """Move these files to the trash as one undoable action; returns its action id.
+
+        A file that cannot be trashed does not stop the others: they are journalled and
+        forgotten, then TrashFailed names the failures and carries the action id.
+        """
+        action_id = uuid.uuid4().hex
+        trashed, failed = [], {}
+        paths = list(dict.fromkeys(Path(p).absolute() for p in paths))
+        if not paths:
+            raise TrashError("no files to move to the trash")
+        for path in paths:
+            try:
+                digest = content_hash(path.read_bytes())
+                self._send_to_trash(str(path))
+            except OSError as exc:  # send2trash raises OSError (and its subclasses) only
+                failed[str(path)] = exc.strerror or str(exc)
+                continue
+            # One row per file, committed at once: a crash mid-action leaves every trashed file
+            # journalled except, at worst, the one in flight.
+            with self._db.write() as db:
+                db.execute(
+                    "INSERT INTO trash_journal (action_id, original_path, content_hash, trashed_at) VALUES (?, ?, ?, ?)",
+                    (action_id, str(path), digest, _now().isoformat()),
+                )
+            trashed.append(str(path))
+        self._forget(trashed)
+        if failed:
+            raise TrashFailed(
+                f"{len(failed)} of {len(failed) + len(trashed)} files could not be moved to the trash: "
+                + "; ".join(f"{p}: {why}" for p, why in failed.items()),
+                action_id if trashed else None,
+                failed,
+            )
+        return action_id
+
+    def resolve(self, group: DuplicateGroup, keep_id: int | None = None) -> str:
+        """Trash every photo of a duplicate group but the keeper (default: the suggested one)."""
+        keep_id = group.keep.photo_id if keep_id is None else keep_id
+        keeper = next((m for m in group.members if m.photo_id == keep_id), None)
+        if keeper is None:
+            raise TrashError(f"photo {keep_id} is not in this group: choose one of {group.photo_ids}")
+        if not Path(keeper.path).is_file():
+            # Without the keeper on disk, trashing the others would leave no copy outside the trash.
+            raise TrashError(f"the photo to keep is missing: {keeper.path}; nothing was moved to the trash")
+        return self.trash(m.path for m in group.members if m.photo_id != keep_id)
+
+    def _forget(self, paths: list[str]) -> None:
+        if not paths:
+            return
+        ids = []
+        with self._db.write() as db:
+            for start in range(0, len(paths), 500):
+                chunk = paths[start : start + 500]
+                rows = db.execute(
+                    f"DELETE FROM photos WHERE path IN ({','.join('?' * len(chunk))}) RETURNING id", chunk
+                ).fetchall()
+                ids += [r[0] for r in rows]
+        if ids and self._forget_photos:
+            self._forget_photos(ids)
+
+    # --- undoing --------------------------------------------------------------------------------
+
+    def actions(self) -> list[dict]:
+        """Trash actions, newest first: id, time, file count, and how many are still in the trash."""
+        rows = self._db.query(
+            """SELECT action_id, max(trashed_at) AS at, count(*) AS files,
+                      sum(restored_at IS NULL) AS in_trash
+               FROM trash_journal GROUP BY action_id ORDER BY max(id) DESC"""
+        )
+        return [{"action_id": r[0], "trashed_at": r[1], "files": r[2], "in_trash": r[3]} for r in rows]
+
+    def undo(self, action_id: str | None = None) -> list[Path]:
+        """Put back every file of a trash action (None: the latest not yet undone), byte for byte.
+
+        Checks everything first: if a file has reappeared at an original path (RestoreConflict)
+        or is no longer in the trash (RestoreFailed), nothing moves. Returns the restored paths;
+        the caller indexes them to bring the photos back into the library.
+        """
+        entries = self._pending(action_id)
+        plan = self._plan(entries)
+        if plan.conflicts:
+            raise RestoreConflict(
+                "not restoring: a file is back at its original path, and undo never overwrites: "
+                + ", ".join(plan.conflicts) + " (move it away and undo again)",
+                plan.conflicts,
+            )
+        if plan.missing:
+            raise RestoreFailed(
+                "not restoring: these files are no longer in the trash (was it emptied?): " + ", ".join(plan.missing),
+                plan.missing,
+            )
+        restored = []
+        for entry, location, info in plan.moves:
+            _move_back(location, entry.original)
+            if info is not None:
+                info.unlink(missing_ok=True)
+            self._mark_restored([entry])
+            restored.append(entry.original)
+        self._mark_restored(plan.already_back)
+        return restored + [e.original for e in plan.already_back]
+
+    def _pending(self, action_id: str | None) -> list[_Entry]:
+        if action_id is None:
+            rows = self._db.query(
+                "SELECT action_id FROM trash_journal WHERE restored_at IS NULL ORDER BY id DESC LIMIT 1"
+            )
+            if not rows:
+                raise NothingToUndo("there is no trash action to undo")
+            action_id = rows[0][0]
+        rows = self._db.query(
+            """SELECT id, original_path, content_hash, trashed_at FROM trash_journal
+               WHERE action_id = ? AND restored_at IS NULL ORDER BY id""",
+            (action_id,),
+        )
+        if not rows:
+            raise NothingToUndo(f"trash action {action_id} does not exist or was already undone")
+        return [_Entry(r[0], Path(r[1]), r[2], datetime.fromisoformat(r[3])) for r in rows]
+
+    def _plan(self, entries: list[_Entry]) -> _Plan:
+        plan = _Plan()
+        for entry in entries:
+            trashed = find_trashed(entry.original, entry.content_hash, entry.trashed_at)
+            at_original = entry.original.exists()
+            if trashed is not None and not at_original:
+                plan.moves.append((entry, trashed.location, trashed.info))
+            elif at_original and trashed is None and _same_content(entry.original, entry.content_hash):
+                plan.already_back.append(entry)  # the user restored it by hand
+            elif at_original:
+                plan.conflicts.append(str(entry.original))
+            else:
+                plan.missing.append(str(entry.original))
+        return plan
+
+    def _mark_restored(self, entries: list[_Entry]) -> None:
+        if not entries:
+            return
+        with self._db.write() as db:
+            db.conn.executemany(
+                "UPDATE trash_journal SET restored_at = ? WHERE id = ?",
+                [(_now().isoformat(), e.id) for e in entries],
+            )
+
+
+def _same_content(path: Path, expected: str | None) -> bool:
+    try:
+        return expected is not None and content_hash(path.read_bytes()) == expected
+    except OSError:
+        return False
+
+
+def _move_back(location: Path, original: Path) -> None:
+    """Move a trashed file to its original path, never over an existing file."""
+    original.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # A hard link fails if the target exists, so a file that appeared since the check is
+        # never overwritten; then the trash's name is dropped.
+        os.link(location, original)
+        os.unlink(location)
+        return
+    except FileExistsError:
+        raise RestoreConflict(f"not restoring {original}: a file appeared there meanwhile", [str(original)]) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise TrashError(f"cannot restore {original}: {exc.strerror or exc}") from exc
+    # No hard links here (another device, FAT, some network shares): check, then move.
+    if original.exists():
+        raise RestoreConflict(f"not restoring {original}: a file appeared there meanwhile", [str(original)])
+    shutil.move(str(location), str(original))
