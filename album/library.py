@@ -135,14 +135,16 @@ class Library:
         arch: str | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        download_progress: Callable[[str, int, int | None], None] | None = None,
     ) -> IndexSummary:
         """Switch to another model: every photo is embedded with it while the current model keeps
         serving search; the switch completes when the last photo has its new vector.
 
+        `download_progress(file, bytes_done, bytes_total)` reports a hub model's first download.
         Cancelled or interrupted, the switch stays pending and later index runs finish it.
         """
         source = name if isinstance(name, ModelSource) else resolve_model(name, model_file=model_file, arch=arch)
-        self.models.begin_switch(source)
+        self.models.begin_switch(source, download_progress)
         if self._finish_switch_if_complete() or self.pending_model_id is None:
             return IndexSummary()  # nothing to re-embed (e.g. an empty library)
         return self.index(progress=progress, cancel=cancel)

@@ -8,6 +8,7 @@ one does it become the search model.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -40,6 +41,8 @@ class LibraryModels:
         self._device = device
         self._loaded: dict[str, EmbeddingModel] = {}
         self._indexes: dict[str, VectorIndex] = {}
+        # The GUI loads models and indexes from several worker threads: load each only once.
+        self._lock = threading.RLock()
         self.index_health: IndexHealth | None = None  # how the search index was found at open
 
     # --- which models ---------------------------------------------------------------------------
@@ -64,20 +67,24 @@ class LibraryModels:
 
     # --- loading --------------------------------------------------------------------------------
 
-    def load(self, source: ModelSource) -> EmbeddingModel:
-        if source.model_id not in self._loaded:
-            self._loaded[source.model_id] = self._loader(source, self._device)
-        return self._loaded[source.model_id]
+    def load(self, source: ModelSource, progress=None) -> EmbeddingModel:
+        """The loaded model for `source`; `progress(file, done, total)` reports a first download."""
+        with self._lock:
+            if source.model_id not in self._loaded:
+                extra = {"progress": progress} if progress else {}
+                self._loaded[source.model_id] = self._loader(source, self._device, **extra)
+            return self._loaded[source.model_id]
 
     def index(self, model_id: str) -> VectorIndex:
         """A model's HNSW index, loaded and brought in step with the database on first use."""
-        if model_id not in self._indexes:
-            source = next(s for s in self.sources_to_index() if s.model_id == model_id)
-            dim = self.load(source).dim
-            self._indexes[model_id], health = open_synced_index(self._index_dir, model_id, dim, self._embeddings)
-            if model_id == self.source().model_id:
-                self.index_health = health
-        return self._indexes[model_id]
+        with self._lock:
+            if model_id not in self._indexes:
+                source = next(s for s in self.sources_to_index() if s.model_id == model_id)
+                dim = self.load(source).dim
+                self._indexes[model_id], health = open_synced_index(self._index_dir, model_id, dim, self._embeddings)
+                if model_id == self.source().model_id:
+                    self.index_health = health
+            return self._indexes[model_id]
 
     def save_indexes(self) -> None:
         for index in self._indexes.values():
@@ -85,12 +92,12 @@ class LibraryModels:
 
     # --- switching ------------------------------------------------------------------------------
 
-    def begin_switch(self, source: ModelSource) -> None:
+    def begin_switch(self, source: ModelSource, progress=None) -> None:
         """Record `source` as pending (after loading it: a model that cannot load changes nothing)."""
         if source.model_id == self.source().model_id:
             self._settings.set("pending_model", None)
             return
-        self.load(source)
+        self.load(source, progress)
         self._settings.set("pending_model", source.to_json())
 
     def finish_switch_if_complete(self) -> bool:

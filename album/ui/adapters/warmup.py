@@ -1,0 +1,46 @@
+"""Loading the library's model and vector index once, whichever pool needs them first.
+
+`Library.model` and `Library.vector_index()` load lazily and are not guarded against two
+threads loading at once (the search pool and the indexing pool may both ask first). Every
+background job that needs them calls `ensure()`, which loads them under one lock; after that
+they are cached in the library and the lock is never contended again.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+
+class LibraryWarmup:
+    def __init__(self, library):
+        self._library = library
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def ensure(self) -> None:
+        if self._ready.is_set():
+            return
+        with self._lock:
+            if self._ready.is_set():
+                return
+            # Loading a model creates a few hundred thousand long-lived objects (torch, open_clip,
+            # tokenizers), and every full garbage collection on the way walks all of them, 0.1-0.5 s
+            # holding the GIL: the GUI thread freezes whichever thread collects (bench/gui.py).
+            # So no collections while loading, and what it loaded is frozen out of later ones.
+            gc.disable()
+            try:
+                self._library.model
+                self._library.vector_index()
+            finally:
+                gc.freeze()
+                gc.enable()
+            self._ready.set()
+
+    def invalidate(self) -> None:
+        """The library switched models: the next job loads the new one (under the lock)."""
+        self._ready.clear()

@@ -1,0 +1,98 @@
+"""The rows a photo grid shows, read from the database off the GUI thread: typed data, no Qt.
+
+A grid of 100,000 photos needs only four small columns per photo; everything else (details,
+tags) is read when one photo is opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from album.store.database import Database
+
+# How the library view can be ordered; the SQL is here so the choice is one word in the UI.
+SORT_ORDERS = {
+    "newest": "coalesce(taken_at, '') DESC, id DESC",
+    "oldest": "coalesce(taken_at, '9999') ASC, id ASC",
+    # The file name: what is left after the last '/' (rtrim strips everything but the slashes).
+    "name": "replace(path, rtrim(path, replace(path, '/', '')), '') COLLATE NOCASE, path",
+    "folder": "path COLLATE NOCASE",
+}
+DATE_SORTS = ("newest", "oldest")  # orders in which month groups make sense
+
+
+@dataclass
+class PhotoRows:
+    """Parallel columns, one entry per grid cell, in display order."""
+
+    ids: list[int] = field(default_factory=list)
+    hashes: list[str | None] = field(default_factory=list)
+    taken: list[str | None] = field(default_factory=list)  # ISO dates, as stored
+    paths: list[str] = field(default_factory=list)
+    scores: list[float] | None = None  # search results only
+    why: list[str] | None = None  # search results only: what matched
+    grouped_by_month: bool = False
+    rows_by_hash: dict[str, list[int]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def index_hashes(self) -> "PhotoRows":
+        """Fill `rows_by_hash` (which cells show a thumbnail), on the worker thread that built the rows."""
+        by_hash: dict[str, list[int]] = {}
+        for row, content_hash in enumerate(self.hashes):
+            if content_hash:
+                by_hash.setdefault(content_hash, []).append(row)
+        self.rows_by_hash = by_hash
+        return self
+
+
+def load_library_rows(database: Database, sort: str = "newest") -> PhotoRows:
+    """Every readable photo in the library, in `sort` order (see SORT_ORDERS)."""
+    reader = database.reader()
+    try:
+        cursor = reader.execute(
+            f"SELECT id, content_hash, taken_at, path FROM photos WHERE status = 'ok' ORDER BY {SORT_ORDERS[sort]}"
+        )
+        rows = cursor.fetchall()
+    finally:
+        reader.close()
+    ids, hashes, taken, paths = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
+    return PhotoRows(ids, hashes, taken, paths, grouped_by_month=sort in DATE_SORTS).index_hashes()
+
+
+def load_rows_for(
+    database: Database,
+    photo_ids: Sequence[int],
+    scores: Sequence[float] | None = None,
+    why: Sequence[str] | None = None,
+) -> PhotoRows:
+    """These photos in this order (search results, an album); ids no longer in the library drop out."""
+    found: dict[int, tuple] = {}
+    reader = database.reader()
+    try:
+        ids = list(photo_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in reader.execute(
+                f"SELECT id, content_hash, taken_at, path FROM photos WHERE status = 'ok' AND id IN ({marks})", chunk
+            ):
+                found[row[0]] = row
+    finally:
+        reader.close()
+    result = PhotoRows(scores=[] if scores is not None else None, why=[] if why is not None else None)
+    for position, photo_id in enumerate(photo_ids):
+        row = found.get(photo_id)
+        if row is None:
+            continue
+        result.ids.append(row[0])
+        result.hashes.append(row[1])
+        result.taken.append(row[2])
+        result.paths.append(row[3])
+        if scores is not None:
+            result.scores.append(float(scores[position]))
+        if why is not None:
+            result.why.append(why[position])
+    return result.index_hashes()

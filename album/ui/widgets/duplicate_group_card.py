@@ -1,0 +1,102 @@
+"""One duplicate group, its photos side by side: tier, scores, the suggested keeper and why;
+choose which to keep, move the others to the trash, or say they are not duplicates."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from album.ui import formatting
+
+TIER_TITLES = {"exact": "Exact copies", "same": "Same photo, edited", "similar": "Similar shots"}
+TILE = 200
+
+
+class MemberTile(QWidget):
+    def __init__(self, member, facts, is_keeper: bool, thumbnails, parent=None):
+        super().__init__(parent)
+        self.member = member
+        self._hash = facts.content_hash if facts else None
+        self._thumbnails = thumbnails
+        self.picture = QLabel(self)
+        self.picture.setFixedSize(TILE, TILE)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setFrameShape(QFrame.Shape.StyledPanel)
+        self.keep = QRadioButton("Keep this one", self)
+        details = [formatting.file_name(member.path)]
+        if facts and facts.width:
+            details.append(f"{facts.width} × {facts.height} · {formatting.file_size(facts.size)}")
+        if is_keeper:
+            details.append("<b>suggested</b>")
+        else:
+            hamming = "" if member.hamming is None else f" · {member.hamming} bits differ"
+            details.append(f"similarity {member.cosine:.2f}{hamming}")
+        text = QLabel("<br>".join(details), self)
+        text.setToolTip(member.path)
+        text.setWordWrap(True)
+        text.setFixedWidth(TILE)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.picture)
+        layout.addWidget(text)
+        layout.addWidget(self.keep)
+        self.show_thumbnail()
+
+    def show_thumbnail(self, hashes=None) -> None:
+        if self._hash and (hashes is None or self._hash in hashes):
+            pixmap = self._thumbnails.pixmap(self._hash)
+            if pixmap is not None:
+                self.picture.setPixmap(pixmap.scaled(self.picture.size() * pixmap.devicePixelRatio(),
+                                                     Qt.AspectRatioMode.KeepAspectRatio,
+                                                     Qt.TransformationMode.SmoothTransformation))
+
+
+class DuplicateGroupCard(QFrame):
+    trashOthers = Signal(object, int)  # group, photo id to keep
+    notDuplicates = Signal(object)  # group
+
+    def __init__(self, group, facts: dict, thumbnails, parent=None):
+        super().__init__(parent)
+        self.group = group
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        header = QLabel(f"<b>{TIER_TITLES.get(group.tier, group.tier)}</b> · {len(group.members)} photos · "
+                        f"suggested: keep {formatting.file_name(group.keep.path)} ({group.reason})", self)
+        header.setWordWrap(True)
+        # Wrap to the card's width instead of widening it (and the whole view) to fit one line.
+        header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.choice = QButtonGroup(self)
+        self.tiles = []
+        row = QHBoxLayout()
+        for member in group.members:
+            tile = MemberTile(member, facts.get(member.photo_id), member.photo_id == group.keep.photo_id, thumbnails, self)
+            self.choice.addButton(tile.keep)
+            self.tiles.append(tile)
+            row.addWidget(tile)
+        row.addStretch(1)
+        self.tiles[0].keep.setChecked(True)
+        thumbnails.loaded.connect(self._thumbnails_loaded)
+        trash = QPushButton("Move Others to Trash", self)
+        trash.clicked.connect(lambda: self.trashOthers.emit(self.group, self.kept_id()))
+        distinct = QPushButton("Not Duplicates", self)
+        distinct.clicked.connect(lambda: self.notDuplicates.emit(self.group))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(distinct)
+        buttons.addWidget(trash)
+        layout = QVBoxLayout(self)
+        layout.addWidget(header)
+        layout.addLayout(row)
+        layout.addLayout(buttons)
+
+    def kept_id(self) -> int:
+        for tile in self.tiles:
+            if tile.keep.isChecked():
+                return tile.member.photo_id
+        return self.group.keep.photo_id
+
+    def _thumbnails_loaded(self, hashes: list) -> None:
+        wanted = set(hashes)
+        for tile in self.tiles:
+            tile.show_thumbnail(wanted)

@@ -1,0 +1,116 @@
+"""The folders album indexes and watches: add (button or drag and drop), remove, watching status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+)
+
+from album.ui.tasks import FILES, SEARCH
+
+WATCH_WORDS = {"native": "watching for changes", "polling": "checking for changes every few seconds"}
+
+
+def dropped_folders(mime) -> list[str]:
+    """Local folders in a drag's data (files are ignored: album adds whole folders)."""
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and Path(url.toLocalFile()).is_dir()]
+
+
+class FoldersPanel(QWidget):
+    foldersChanged = Signal()
+
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self._context = context
+        self.setAcceptDrops(True)
+        title = QLabel("<b>Folders</b>", self)
+        self.list = QListWidget(self)
+        self.list.setAlternatingRowColors(True)
+        self.list.setToolTip("Drop folders here to add them")
+        self.add_button = QPushButton("Add…", self)
+        self.add_button.clicked.connect(self.choose_folder)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(title)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self.folders: list[str] = []
+        context.indexing.watchingChanged.connect(lambda _: self._show())
+        self.refresh()
+
+    def refresh(self) -> None:
+        library = self._context.library
+        self._context.tasks.run_task(SEARCH, lambda: [str(f.path) for f in library.list_folders()], self._loaded,
+                                     name="folders")
+
+    def _loaded(self, folders: list[str]) -> None:
+        self.folders = folders
+        self._show()
+
+    def _show(self) -> None:
+        status = WATCH_WORDS.get(self._context.indexing.watch_mode, "")
+        self.list.clear()
+        for folder in self.folders:
+            item = QListWidgetItem(f"{Path(folder).name or folder}\n{status}" if status else (Path(folder).name or folder))
+            item.setToolTip(folder)
+            self.list.addItem(item)
+        self.remove_button.setEnabled(bool(self.folders))
+
+    # --- adding and removing ----------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a photo folder")
+        if folder:
+            self.add_folders([folder])
+
+    def add_folders(self, paths: list[str]) -> None:
+        library = self._context.library
+
+        def add():
+            return [str(library.add_folder(path).path) for path in paths]
+
+        self._context.tasks.run_task(FILES, add, self._changed, self._failed, name="add folders")
+
+    def remove_selected(self) -> None:
+        row = self.list.currentRow()
+        if row < 0 or row >= len(self.folders):
+            return
+        folder = self.folders[row]
+        answer = QMessageBox.question(
+            self, "Remove folder",
+            f"Stop indexing {folder}?\n\nIts photos leave the library; the files themselves are not touched.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.remove_folders([folder])
+
+    def remove_folders(self, paths: list[str]) -> None:
+        library = self._context.library
+        self._context.tasks.run_task(FILES, lambda: [library.remove_folder(p) for p in paths], self._changed,
+                                     self._failed, name="remove folders")
+
+    def _changed(self, _result) -> None:
+        self.refresh()
+        self.foldersChanged.emit()
+
+    def _failed(self, error) -> None:
+        QMessageBox.warning(self, "Folders", str(error))
+
+    # --- drag and drop ----------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_folders(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        folders = dropped_folders(event.mimeData())
+        if folders:
+            event.acceptProposedAction()
+            self.add_folders(folders)

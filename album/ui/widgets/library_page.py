@@ -1,0 +1,137 @@
+"""The library view: a notice line (search notes, "no good matches") above the photo grid.
+
+It shows either the whole library (read again, off the GUI thread, whenever indexing adds
+photos) or a list of photos it is handed (search results, an album).
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from album.ui import formatting
+from album.ui.settings_keys import LIBRARY_SORT as SORT_KEY
+from album.ui.models.photo_list_model import PhotoListModel
+from album.ui.photo_rows import load_library_rows
+from album.ui.tasks import SEARCH
+from album.ui.widgets.photo_grid import PhotoGridView
+
+LIBRARY, RESULTS, ALBUM = "library", "results", "album"
+
+
+class LibraryPage(QWidget):
+    photoActivated = Signal(int)
+    contextMenuWanted = Signal(list, QPoint)
+    rowsShown = Signal()  # the grid shows new rows (tests and screenshots wait for it)
+    showAllWanted = Signal()  # the user clicked "show all" under a cut-off search
+
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self._context = context
+        self.mode = LIBRARY
+        self.sort = str(context.settings.value(SORT_KEY, "newest"))
+        self._loading = False
+        self._reload_again = False
+        self.last_load_seconds = 0.0
+
+        self.notice = QLabel(self)
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.RichText)
+        self.notice.setContentsMargins(8, 6, 8, 6)
+        self.notice.linkActivated.connect(lambda _: self.showAllWanted.emit())
+        self.notice.hide()
+        self.model = PhotoListModel(context.thumbnails, self)
+        self.grid = PhotoGridView(self)
+        self.grid.setModel(self.model)
+        self.grid.photoActivated.connect(self.photoActivated)
+        self.grid.contextMenuWanted.connect(self.contextMenuWanted)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.grid, 1)
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    # --- the whole library ------------------------------------------------------------------------
+
+    def show_library(self) -> None:
+        self.mode = LIBRARY
+        self.notice.hide()
+        self.reload()
+
+    def set_sort(self, sort: str) -> None:
+        self.sort = sort
+        self._context.settings.setValue(SORT_KEY, sort)
+        if self.mode == LIBRARY:
+            self.reload()
+
+    def reload(self) -> None:
+        """Read the library's rows again in the background (coalesced: one read at a time)."""
+        if self.mode != LIBRARY:
+            return
+        if self._loading:
+            self._reload_again = True
+            return
+        self._loading = True
+        database, sort, started = self._context.library.database, self.sort, time.monotonic()
+        self._context.tasks.run_task(
+            SEARCH, lambda: load_library_rows(database, sort), lambda rows: self._library_loaded(rows, started),
+            self._load_failed, name="library rows",
+        )
+
+    def _library_loaded(self, rows, started: float) -> None:
+        self._loading = False
+        self.last_load_seconds = time.monotonic() - started
+        if self.mode == LIBRARY:
+            self.model.set_rows(rows)
+            self.rowsShown.emit()
+        if self._reload_again:
+            self._reload_again = False
+            self.reload()
+
+    def _load_failed(self, error) -> None:
+        self._loading = False
+        raise error
+
+    # --- a given list: search results, an album -----------------------------------------------
+
+    def show_results(self, outcome, rows) -> None:
+        self.mode = RESULTS
+        self.model.set_rows(rows)
+        self.grid.scrollToTop()
+        self._show_notice(self._describe(outcome))
+        self.rowsShown.emit()
+
+    def show_album(self, name: str, rows) -> None:
+        self.mode = ALBUM
+        self.model.set_rows(rows)
+        self.grid.scrollToTop()
+        self._show_notice(f"Album <b>{_escape(name)}</b>: {formatting.count(len(rows), 'photo')}")
+        self.rowsShown.emit()
+
+    def _describe(self, outcome) -> str:
+        if outcome.similar_to is not None:
+            text = f"{formatting.count(len(outcome.hits), 'photo')} that look alike, most similar first"
+        elif outcome.no_good_matches:
+            text = f"<b>No good matches</b> for “{_escape(outcome.text)}”." if outcome.text else "<b>No photos</b> match the filters."
+        else:
+            what = f" for “{_escape(outcome.text)}”" if outcome.text else ""
+            text = f"{formatting.count(len(outcome.hits), 'photo')}{what}, best match first"
+        if outcome.cut:
+            text += f" &nbsp;<a href='all'>Show all</a> ({formatting.count(outcome.cut, 'weaker match', 'weaker matches')} left out)"
+        if outcome.notes:
+            text += "<br>" + "<br>".join(_escape(note) for note in outcome.notes)
+        return text
+
+    def _show_notice(self, html: str) -> None:
+        self.notice.setText(html)
+        self.notice.show()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,345 @@
+"""The main window: search bar, sidebar (folders, albums), the views, and the indexing status.
+
+It wires the parts together and owns nothing slow: every read and write goes through the
+context's task pools. Views other than the library are built on first use.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar, QWidget,
+)
+
+from album.ui import formatting
+from album.ui.settings_keys import WINDOW_GEOMETRY, WINDOW_STATE
+from album.ui.controllers.search import SearchController
+from album.ui.tasks import FILES, MODEL
+from album.ui.widgets.albums_panel import AlbumsPanel
+from album.ui.widgets.folders_panel import FoldersPanel, dropped_folders
+from album.ui.widgets.indexing_status import IndexingStatus
+from album.ui.widgets.library_page import LIBRARY, LibraryPage
+from album.ui.widgets.photo_menu import build_photo_menu
+from album.ui.widgets.search_bar import SearchBar
+from album.ui.widgets.welcome import WelcomePage
+
+VIEWS = ("library", "duplicates", "labels")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("album")
+        self.setAcceptDrops(True)
+        self.resize(1280, 820)
+        self.search = SearchController(context, parent=self)
+        self.library_page = LibraryPage(context, self)
+        self.welcome = WelcomePage(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.library_page)
+        self.stack.setCurrentWidget(self.library_page)  # the welcome replaces it once we know there are no folders
+        self.setCentralWidget(self.stack)
+        self._views: dict[str, QWidget] = {"library": self.library_page}
+        self.view = "library"
+        self.viewer = None
+        self.remember_geometry = True
+        self._build_toolbar()
+        self._build_sidebar()
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self._restore_geometry()
+
+    # --- construction -----------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Search", self)
+        toolbar.setObjectName("search-toolbar")
+        toolbar.setMovable(False)
+        self.search_bar = SearchBar(self.context, toolbar)
+        toolbar.addWidget(self.search_bar)
+        self.view_actions = QActionGroup(self)
+        for number, (name, title) in enumerate((("library", "Library"), ("duplicates", "Duplicates"),
+                                                ("labels", "Labels")), start=1):
+            action = QAction(title, self, checkable=True)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setData(name)
+            action.triggered.connect(lambda _=False, name=name: self.set_view(name))
+            self.view_actions.addAction(action)
+            toolbar.addAction(action)
+        self.view_actions.actions()[0].setChecked(True)
+        self.addToolBar(toolbar)
+
+    def _build_sidebar(self) -> None:
+        self.folders_panel = FoldersPanel(self.context, self)
+        self.albums_panel = AlbumsPanel(self.context, self.library_page.grid.selected_photo_ids,
+                                        self._current_smart_query, self)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.folders_panel)
+        splitter.addWidget(self.albums_panel)
+        self.sidebar = QDockWidget("Library", self)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.sidebar.setWidget(splitter)
+        self.sidebar.setTitleBarWidget(QWidget(self.sidebar))  # the panels have their own titles
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sidebar)
+
+    def _build_status_bar(self) -> None:
+        self.indexing_status = IndexingStatus(self.context.indexing, self)
+        self.count_label = QLabel(self)
+        self.statusBar().addWidget(self.indexing_status, 1)
+        self.statusBar().addPermanentWidget(self.count_label)
+
+    def _build_menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        file.addAction("Add Folder…", QKeySequence("Ctrl+O"), self.folders_panel.choose_folder)
+        file.addAction("Files That Could Not Be Read…", self._show_failures)
+        file.addAction("Settings…", QKeySequence.StandardKey.Preferences, self.show_settings)
+        file.addSeparator()
+        file.addAction("Quit", QKeySequence.StandardKey.Quit, self.close)
+        edit = self.menuBar().addMenu("&Edit")
+        self.undo_action = edit.addAction("Undo Move to Trash", QKeySequence.StandardKey.Undo, self.undo_trash)
+        edit.addAction("Find", QKeySequence.StandardKey.Find, self.search_bar.focus)
+        edit.addAction("Select All", QKeySequence.StandardKey.SelectAll, self.library_page.grid.selectAll)
+        view = self.menuBar().addMenu("&View")
+        for action in self.view_actions.actions():
+            view.addAction(action)
+        view.addSeparator()
+        sorts = QActionGroup(self)
+        for key, title in (("newest", "Newest First"), ("oldest", "Oldest First"), ("name", "By File Name"),
+                           ("folder", "By Folder")):
+            action = view.addAction(title, lambda key=key: self.library_page.set_sort(key))
+            action.setCheckable(True)
+            action.setChecked(key == self.library_page.sort)
+            sorts.addAction(action)
+        view.addSeparator()
+        view.addAction(self.sidebar.toggleViewAction())
+
+    def _connect(self) -> None:
+        self.search_bar.textEdited.connect(self._search_text)
+        self.search_bar.filtersChanged.connect(self.search.set_filters)
+        self.search.resultsReady.connect(self._show_results)
+        self.search.cleared.connect(self.library_page.show_library)
+        self.search.failed.connect(lambda error: self.statusBar().showMessage(f"Search failed: {error}", 8000))
+        self.library_page.showAllWanted.connect(self.search.show_all)
+        self.library_page.photoActivated.connect(self.open_photo)
+        self.library_page.contextMenuWanted.connect(self._photo_menu)
+        self.library_page.rowsShown.connect(self._update_count)
+        self.welcome.foldersChosen.connect(self.folders_panel.add_folders)
+        self.folders_panel.foldersChanged.connect(self._folders_changed)
+        self.albums_panel.albumOpened.connect(self._show_album)
+        self.context.indexing.photosChanged.connect(self._photos_changed)
+        self.context.indexing.runFailed.connect(lambda error: self.statusBar().showMessage(str(error), 10000))
+        self.indexing_status.failuresWanted.connect(self._show_failures)
+
+    # --- starting ---------------------------------------------------------------------------------
+
+    def start(self, *, index: bool = True) -> None:
+        """After show(): list the folders (welcome or grid), then load the model and index.
+
+        The photos come first: the model and the index run start once the grid has its rows,
+        so they do not compete with them for the first second (importing a model's framework
+        holds Python's GIL for a few hundred ms at a time).
+        """
+        self._index_at_start = index
+        self._started_background = False
+        self._rows_ready = False
+        self._folders_known: list | None = None
+        self.library_page.rowsShown.connect(self._rows_shown_first)
+        self.library_page.show_library()
+        self.folders_panel.refresh()
+        self.context.tasks.run_task(FILES, self.context.library.list_folders, self._first_folders,
+                                    name="first folders")
+
+    def _first_folders(self, folders) -> None:
+        if not folders:
+            self.stack.setCurrentWidget(self.welcome)
+        elif self.view == "library":
+            self.stack.setCurrentWidget(self.library_page)
+        self._folders_known = list(folders)
+        self._start_background()
+
+    def _rows_shown_first(self) -> None:
+        self.library_page.rowsShown.disconnect(self._rows_shown_first)
+        self._rows_ready = True
+        self._start_background()
+
+    def _start_background(self) -> None:
+        if self._started_background or not self._rows_ready or self._folders_known is None:
+            return
+        self._started_background = True
+        # The model loads on its own pool, after the window is up: nothing waits for it to start.
+        self.context.tasks.run_task(MODEL, self.context.warmup.ensure, lambda _: None, self._model_failed,
+                                    name="load model")
+        if self._index_at_start and self._folders_known:
+            self.context.indexing.start()
+
+    def _model_failed(self, error) -> None:
+        QMessageBox.warning(self, "album", f"The model could not be loaded, so search is unavailable:\n{error}")
+
+    def _folders_changed(self) -> None:
+        if self.stack.currentWidget() is self.welcome:
+            self.stack.setCurrentWidget(self.library_page)
+        self.context.indexing.folders_changed()
+        self.library_page.reload()
+
+    def _photos_changed(self) -> None:
+        if self.library_page.mode == LIBRARY:
+            self.library_page.reload()
+        elif self.search.active() and self.search.last_outcome is not None \
+                and self.search.last_outcome.similar_to is None:
+            self.search.run_now()  # newly indexed photos may match the query on screen
+
+    # --- views ------------------------------------------------------------------------------------
+
+    def set_view(self, name: str) -> None:
+        if name not in self._views:
+            self._views[name] = self._make_view(name)
+            self.stack.addWidget(self._views[name])
+        self.view = name
+        for action in self.view_actions.actions():
+            action.setChecked(action.data() == name)
+        if name == "library" and self.stack.currentWidget() is self.welcome:
+            return
+        self.stack.setCurrentWidget(self._views[name])
+        if hasattr(self._views[name], "activate"):
+            self._views[name].activate()
+
+    def _make_view(self, name: str) -> QWidget:
+        if name == "duplicates":
+            from album.ui.widgets.duplicates_view import DuplicatesView
+
+            view = DuplicatesView(self.context, self)
+            view.trashed.connect(self._trashed)
+            return view
+        from album.ui.widgets.labels_editor import LabelsEditor
+
+        return LabelsEditor(self.context, self)
+
+    def view_widget(self, name: str) -> QWidget | None:
+        return self._views.get(name)
+
+    # --- search and albums ------------------------------------------------------------------------
+
+    def _search_text(self, text: str) -> None:
+        if self.view != "library":
+            self.set_view("library")
+        self.search.set_text(text)
+
+    def search_for(self, text: str) -> None:
+        self.search_bar.set_text(text)
+        self._search_text(text)
+
+    def _show_results(self, outcome, rows) -> None:
+        if outcome.similar_to is not None:
+            self.search_bar.set_text("")
+        self.library_page.show_results(outcome, rows)
+
+    def _show_album(self, name: str, rows) -> None:
+        self.set_view("library")
+        self.library_page.show_album(name, rows)
+
+    def find_similar(self, photo_id: int) -> None:
+        self.set_view("library")
+        self.search.find_similar(photo_id)
+
+    def _current_smart_query(self):
+        from album.services.albums import SmartQuery
+
+        filters = self.search.filters
+        query = SmartQuery(text=self.search.text.strip(), tags=(filters.tag,) if filters.tag else (),
+                           date_from=filters.date_from, date_to=filters.date_to)
+        return None if query == SmartQuery() else query
+
+    def _update_count(self) -> None:
+        n = self.library_page.model.rowCount()
+        self.count_label.setText(formatting.count(n, "photo"))
+
+    # --- photos -----------------------------------------------------------------------------------
+
+    def open_photo(self, photo_id: int) -> None:
+        from album.ui.widgets.photo_viewer import PhotoViewer
+
+        if self.viewer is None:
+            self.viewer = PhotoViewer(self.context, self)
+            self.viewer.similarWanted.connect(self.find_similar)
+        model = self.library_page.model
+        self.viewer.show_photos(list(model.rows.ids), photo_id)
+
+    def _photo_menu(self, photo_ids: list[int], position) -> None:
+        model = self.library_page.model
+        paths = [model.path(model.row_of(pid)) for pid in photo_ids]
+        menu = build_photo_menu(self, photo_ids, paths, on_open=self.open_photo, on_similar=self.find_similar,
+                                albums=self.albums_panel.manual_album_names,
+                                on_add_to_album=self.albums_panel.add_to_album, on_new_album=self.albums_panel.new_album)
+        menu.popup(position)
+
+    # --- trash and undo ---------------------------------------------------------------------------
+
+    def _trashed(self, photo_ids: list) -> None:
+        self.library_page.model.remove_photos(photo_ids)
+        self.statusBar().showMessage(f"Moved {formatting.count(len(photo_ids), 'photo')} to the trash. "
+                                     "Ctrl+Z puts them back.", 10000)
+
+    def undo_trash(self) -> None:
+        duplicates = self.context.duplicates
+
+        def restored(paths) -> None:
+            self.statusBar().showMessage(f"Put back {formatting.count(len(paths), 'file')} from the trash.", 8000)
+            self.context.indexing.start([str(p) for p in paths])
+            view = self._views.get("duplicates")
+            if view is not None:
+                view.restored(paths)
+
+        self.context.tasks.run_task(FILES, duplicates.undo, restored,
+                                    lambda error: self.statusBar().showMessage(str(error), 10000), name="undo")
+
+    # --- other windows ----------------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        from album.ui.widgets.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.context, self).exec()
+
+    def _show_failures(self) -> None:
+        from album.ui.widgets.failed_files import FailedFilesDialog
+
+        FailedFilesDialog(self.context, self).exec()
+
+    # --- drops, geometry, closing -----------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_folders(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        folders = dropped_folders(event.mimeData())
+        if folders:
+            event.acceptProposedAction()
+            self.folders_panel.add_folders(folders)
+
+    def _restore_geometry(self) -> None:
+        geometry = self.context.settings.value(WINDOW_GEOMETRY, QByteArray())
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.context.settings.value(WINDOW_STATE, QByteArray())
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        if self.remember_geometry:
+            self.context.settings.setValue(WINDOW_GEOMETRY, self.saveGeometry())
+            self.context.settings.setValue(WINDOW_STATE, self.saveState())
+            self.context.settings.sync()
+        if self.viewer is not None:
+            self.viewer.close()
+        super().closeEvent(event)
+
+    def settled(self) -> bool:
+        """Nothing on screen is still loading (screenshots wait for this)."""
+        busy = self.library_page.loading or self.search.busy or self.context.thumbnails.busy
+        view = self._views.get(self.view)
+        return not busy and not getattr(view, "loading", False)

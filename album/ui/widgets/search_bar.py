@@ -1,0 +1,62 @@
+"""The search field (Ctrl+F focuses it) with a filters button; it only reports what the user typed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from album.ui.adapters.search import SearchFilters
+from album.ui.widgets.search_filters import SearchFiltersPopup
+
+
+class SearchBar(QWidget):
+    textEdited = Signal(str)
+    filtersChanged = Signal(object)  # SearchFilters
+
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("Search photos: “sunset in Paris”, “beach 2019”, “dog -snow”   (Ctrl+F)")
+        self.field.setClearButtonEnabled(True)
+        self.field.setMinimumWidth(200)
+        self.field.textEdited.connect(self.textEdited)
+        self.field.setAccessibleName("Search photos")
+        self.filters_button = QToolButton(self)
+        self.filters_button.setText("Filters")
+        self.filters_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.filters_button.setCheckable(True)
+        self.popup = SearchFiltersPopup(context, self)
+        self.popup.applied.connect(self._filters_applied)
+        self.filters_button.clicked.connect(self._toggle_filters)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.field, 1)
+        layout.addWidget(self.filters_button)
+
+    def focus(self) -> None:
+        self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.field.selectAll()
+
+    def set_text(self, text: str) -> None:
+        """Show a query (e.g. 'similar to IMG_1.jpg') without it counting as typing."""
+        self.field.setText(text)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.field.text():
+            self.field.clear()
+            self.textEdited.emit("")
+            return
+        super().keyPressEvent(event)
+
+    def _toggle_filters(self) -> None:
+        if self.popup.isVisible():
+            self.popup.hide()
+            return
+        self.popup.refresh()
+        self.popup.move(self.filters_button.mapToGlobal(self.filters_button.rect().bottomLeft()))
+        self.popup.show()
+
+    def _filters_applied(self, filters: SearchFilters) -> None:
+        self.filters_button.setChecked(filters.active())
+        self.filters_button.setText("Filters •" if filters.active() else "Filters")
+        self.filtersChanged.emit(filters)

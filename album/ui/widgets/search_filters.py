@@ -1,0 +1,87 @@
+"""The filters popup under the search bar: date range, folder, tag, album, camera."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateEdit, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QWidget,
+)
+
+from album.ui.adapters.search import SearchFilters
+from album.ui.filter_choices import load_filter_choices
+from album.ui.tasks import SEARCH
+
+ANY = "Any"
+
+
+class SearchFiltersPopup(QFrame):
+    applied = Signal(object)  # SearchFilters
+
+    def __init__(self, context, parent=None):
+        super().__init__(parent, Qt.WindowType.Popup)
+        self._context = context
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.use_dates = QCheckBox("Taken between", self)
+        self.date_from = QDateEdit(QDate.currentDate().addYears(-1), self)
+        self.date_to = QDateEdit(QDate.currentDate(), self)
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        dates = QWidget(self)
+        row = QHBoxLayout(dates)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.date_from)
+        row.addWidget(self.date_to)
+        self.folder, self.tag, self.album, self.camera = (QComboBox(self) for _ in range(4))
+        buttons = QDialogButtonBox(self)
+        buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Clear", QDialogButtonBox.ButtonRole.ResetRole).clicked.connect(self.clear)
+        buttons.accepted.connect(self._apply)
+        form = QFormLayout(self)
+        form.addRow(self.use_dates, dates)
+        form.addRow("Folder", self.folder)
+        form.addRow("Tag", self.tag)
+        form.addRow("Album", self.album)
+        form.addRow("Camera", self.camera)
+        form.addRow(buttons)
+        self._fill([], [], [], [])
+
+    def refresh(self) -> None:
+        library = self._context.library
+        self._context.tasks.run_task(SEARCH, lambda: load_filter_choices(library), self._loaded, name="filter choices")
+
+    def _loaded(self, choices) -> None:
+        self._fill(choices.folders, choices.tags, choices.albums, choices.cameras)
+
+    def _fill(self, folders, tags, albums, cameras) -> None:
+        for combo, values in ((self.folder, folders), (self.tag, tags), (self.album, albums), (self.camera, cameras)):
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems([ANY, *values])
+            if current in values:
+                combo.setCurrentText(current)
+
+    def filters(self) -> SearchFilters:
+        def chosen(combo):
+            text = combo.currentText()
+            return None if text == ANY or not text else text
+
+        dates = self.use_dates.isChecked()
+        return SearchFilters(
+            folder=chosen(self.folder),
+            date_from=self.date_from.date().toString("yyyy-MM-dd") if dates else None,
+            date_to=self.date_to.date().toString("yyyy-MM-dd") if dates else None,
+            tag=chosen(self.tag),
+            album=chosen(self.album),
+            camera=chosen(self.camera),
+        )
+
+    def clear(self) -> None:
+        self.use_dates.setChecked(False)
+        for combo in (self.folder, self.tag, self.album, self.camera):
+            combo.setCurrentIndex(0)
+        self._apply()
+
+    def _apply(self) -> None:
+        self.hide()
+        self.applied.emit(self.filters())

@@ -1,0 +1,66 @@
+"""The app as launched: `album gui --screenshot`, `album` alone, window geometry remembered."""
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QImage
+
+from conftest import PHOTO_COUNT
+
+
+def test_screenshot_waits_for_the_search_and_saves_the_window(qtbot, library, flickr_photos, settings, tmp_path):
+    from album.ui.app import run
+
+    library.add_folder(flickr_photos)
+    library.index()
+    shot = tmp_path / "shots" / "search.png"
+    assert run(library, screenshot=str(shot), search="dog", settings=settings) == 0
+    image = QImage(str(shot))
+    assert not image.isNull() and image.width() >= 800
+
+
+def test_screenshot_of_the_duplicates_view(qtbot, library, flickr_photos, settings, tmp_path):
+    from album.ui.app import run
+
+    library.add_folder(flickr_photos)
+    library.index()
+    shot = tmp_path / "duplicates.png"
+    assert run(library, screenshot=str(shot), view="duplicates", settings=settings) == 0
+    assert not QImage(str(shot)).isNull()
+
+
+def test_album_without_a_command_opens_the_app(monkeypatch, tmp_path):
+    import album.ui.app
+    from album.cli import main
+
+    opened = []
+    monkeypatch.setattr(album.ui.app, "run", lambda library, **options: opened.append(options) or 0)
+    monkeypatch.setattr(album.ui.app, "saved_device", lambda: None)
+    assert main(["--library", str(tmp_path / "lib")]) == 0
+    assert opened == [{"screenshot": None, "search": None, "view": None, "index": True}]
+    assert main(["--library", str(tmp_path / "lib"), "gui", "--screenshot", "x.png", "--view", "labels"]) == 0
+    assert opened[1]["view"] == "labels" and opened[1]["screenshot"].endswith("x.png")
+
+
+def test_window_geometry_is_remembered(qtbot, library, make_context, settings):
+    from album.ui.widgets.main_window import MainWindow
+
+    first = MainWindow(make_context(library))
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(700, 500)  # within the offscreen screen (800 x 600), above the minimum height
+    size = (first.width(), first.height())
+    first.close()
+    assert isinstance(settings.value("window/geometry", QByteArray()), QByteArray)
+    second = MainWindow(make_context(library))
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == size and size[1] == 500
+
+
+def test_sort_order_is_remembered_and_applied(qtbot, window, flickr_photos):
+    window.context.library.add_folder(flickr_photos)
+    window.context.library.index()
+    page = window.library_page
+    with qtbot.waitSignal(page.rowsShown, timeout=10_000):
+        page.set_sort("name")
+    names = [p.rsplit("/", 1)[-1] for p in page.model.rows.paths]
+    assert names == sorted(names, key=str.lower) and len(names) == PHOTO_COUNT
+    assert window.context.settings.value("library/sort") == "name"

@@ -1,0 +1,85 @@
+"""First run to a browsable library: welcome, add a folder, indexing in the background, photos shown."""
+
+import time
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+
+from conftest import PHOTO_COUNT, wait_indexed
+
+
+def test_first_run_welcomes_then_shows_the_photos_of_the_added_folder(qtbot, window, flickr_photos):
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=5000)
+    window.welcome.foldersChosen.emit([str(flickr_photos)])
+    wait_indexed(qtbot, window, PHOTO_COUNT)
+    assert window.stack.currentWidget() is window.library_page
+    assert window.folders_panel.folders == [str(flickr_photos)]
+    assert window.count_label.text() == f"{PHOTO_COUNT} photos"
+    assert "Up to date" in window.indexing_status.label.text()
+
+
+def test_the_event_loop_stays_responsive_while_indexing(qtbot, window, flickr_photos, shared_data):
+    for i, source in enumerate(sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))[12:60]):
+        (flickr_photos / f"more{i}.jpg").write_bytes(source.read_bytes())
+    total = len(list(flickr_photos.glob("*.jpg")))
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    window.folders_panel.add_folders([str(flickr_photos)])
+    qtbot.waitUntil(lambda: window.context.indexing.state != "idle", timeout=5000)
+    last[0] = time.perf_counter()
+    gaps.clear()
+    wait_indexed(qtbot, window, total)
+    timer.stop()
+    assert len(gaps) > 10
+    assert max(gaps) < 0.100, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_photos_appear_while_indexing_runs(qtbot, window, flickr_photos):
+    controller = window.context.indexing
+    controller._refresh_seconds = 0  # reload the grid on every progress report
+    reloads = []
+    controller.photosChanged.connect(lambda: reloads.append(controller.state))
+    window.folders_panel.add_folders([str(flickr_photos)])
+    wait_indexed(qtbot, window, PHOTO_COUNT)
+    assert "indexing" in reloads  # at least one reload came before the run finished
+
+
+def test_dropping_a_folder_on_the_window_adds_it(qtbot, window, flickr_photos):
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(flickr_photos))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    wait_indexed(qtbot, window, PHOTO_COUNT)
+
+
+def test_pause_resume_and_cancel(qtbot, window, flickr_photos, shared_data):
+    for i, source in enumerate(sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))[12:60]):
+        (flickr_photos / f"more{i}.jpg").write_bytes(source.read_bytes())
+    controller = window.context.indexing
+    seen = []
+    controller.progressed.connect(lambda p: seen.append(p.done))
+    controller._watch = False
+    window.context.library.add_folder(flickr_photos)
+    controller.start()
+    qtbot.waitUntil(lambda: any(seen), timeout=10_000)
+    controller.pause()
+    assert controller.state == "paused" and window.indexing_status.pause_button.text() == "Resume"
+    qtbot.wait(200)  # a report already on its way may still arrive
+    done = max(seen)
+    qtbot.wait(400)
+    assert max(seen) == done  # nothing moves while paused
+    controller.resume()
+    qtbot.waitUntil(lambda: max(seen) > done or controller.state == "idle", timeout=10_000)
+    controller.cancel()
+    qtbot.waitUntil(lambda: controller.state == "idle", timeout=10_000)
+    summary = controller.last_summary
+    assert summary.cancelled or summary.indexed == 60  # the run may have finished before the cancel
