@@ -13,11 +13,14 @@ from album.store.database import Database
 # How a bare label becomes sentences when the user gave no prompts of their own. Several
 # phrasings averaged (a prompt ensemble) give a steadier label vector than any one sentence.
 LABEL_TEMPLATES: tuple[str, ...] = (
-    "a photo of {}.",
-    "a picture of {}.",
-    "a close-up photo of {}.",
-    "a good photo of {}.",
-    "{}",
+    "a photo of a {}.",
+    "a picture of a {}.",
+    "a close-up photo of a {}.",
+    "a photo of the {}.",
+    "a good photo of a {}.",
+    "a photo of a small {}.",
+    "a photo of a large {}.",
+    "a cropped photo of a {}.",
 )
 
 

@@ -1,10 +1,13 @@
 """Automatic tags from the user's labels: zero-shot scores of stored embeddings against label prompts.
 
 A label's score for a photo is how much better its prompts describe the photo than neutral
-captions do ("a photo", "an image"...), squashed to 0-1 with the model's own temperature:
-p = sigmoid(scale * (cos(photo, label) - cos(photo, neutral))). A photo gets a label when p
-reaches the label's threshold and the label is among the photo's best few, so one strong
-subject does not drag in every related label. Everything works from stored vectors, so
+captions do ("a photo", "an image"...), beyond search's calibrated relevance margin, squashed to
+0-1 with the model's own temperature:
+    p = sigmoid(scale * (cos(photo, label) - cos(photo, neutral) - MARGIN)).
+So p = 0.5, the default threshold, is exactly where search would start showing the photo for
+the label's words, whatever the model. A photo gets a label when p reaches the label's threshold
+and the label is among the photo's best few, so one strong subject does not drag in every
+related label. Everything works from stored vectors, so
 changing labels re-tags a whole library in seconds without decoding or embedding a photo.
 """
 
@@ -18,13 +21,13 @@ import numpy as np
 
 from album.models.base import EmbeddingModel, l2_normalise
 from album.services.labels import Label, LabelRepository
+from album.services.relevance import MARGIN, NEUTRAL_PROMPTS
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
 
 log = logging.getLogger(__name__)
 
-NEUTRAL_PROMPTS = ("a photo.", "a picture.", "an image.", "a photo of something.", "a snapshot.")
-DEFAULT_THRESHOLD = 0.5  # the label describes the photo better than a neutral caption does
+DEFAULT_THRESHOLD = 0.5  # p = 0.5: the label's words clear search's relevance cutoff
 MAX_AUTO_TAGS = 3  # per photo: the best few labels, not every label that clears its threshold
 DEFAULT_SCALE = 100.0  # CLIP's temperature; models that learned their own expose `logit_scale`
 
@@ -75,11 +78,10 @@ class TaggingService:
 
     def probabilities(self, photo_vectors: np.ndarray, labels: list[Label]) -> np.ndarray:
         """[n_photos, n_labels] in 0-1: how much better each label fits than a neutral caption."""
-        model = self._model()
-        scale = float(getattr(model, "logit_scale", DEFAULT_SCALE))
+        scale = float(getattr(self._model(), "logit_scale", DEFAULT_SCALE))
         neutral = np.stack([self._text_vector((prompt,)) for prompt in NEUTRAL_PROMPTS])
         baseline = (photo_vectors @ neutral.T).max(axis=1, keepdims=True)
-        margins = photo_vectors @ self.label_matrix(labels).T - baseline
+        margins = photo_vectors @ self.label_matrix(labels).T - baseline - MARGIN
         return 1.0 / (1.0 + np.exp(-scale * margins))
 
     def rank_labels(self, photo_vector: np.ndarray, labels: list[Label] | None = None) -> list[tuple[str, float]]:
@@ -129,7 +131,7 @@ class TaggingService:
 
     def _auto_tags(self, ids: np.ndarray, vectors: np.ndarray, labels: list[Label]) -> list[tuple]:
         probabilities = self.probabilities(vectors, labels)
-        thresholds = np.array([DEFAULT_THRESHOLD if l.threshold is None else l.threshold for l in labels])
+        thresholds = np.array([DEFAULT_THRESHOLD if label.threshold is None else label.threshold for label in labels])
         best = np.argsort(-probabilities, axis=1)[:, :MAX_AUTO_TAGS]
         rows = []
         for row, photo_id in enumerate(ids.tolist()):

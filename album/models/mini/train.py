@@ -1,0 +1,337 @@
+"""Retrain album-mini's heads from ../shared/data: `python -m album.models.mini.train`.
+
+The recipe (`Recipe`): locked towers whose outputs are computed once and cached (4 views per
+photo: centre, mirror, two random crops); image features = pooled EfficientNet feature + pooled
+outputs of stages 3-6 + the "semantic feature"; linear heads trained with the CLIP loss
+(symmetric InfoNCE, learnable temperature) on flickr8k `train` captions mixed with ImageNet
+"class prototype" pairs (classifier rows ↔ prompts built from WordNet synonyms and definitions);
+the text head starts at and decays towards the identity; AdamW; early stopping on a held-out
+slice of `train` (val is never looked at here); 4 seeds averaged. Writes
+resources/models/album-mini/ (heads.safetensors + album-mini.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from album.models.mini import evaluation, towers
+from album.models.mini.features import FeatureCache, FeatureSet, build_feature_set
+from album.models.mini.heads import ImageHead, TextHead, average_heads
+from album.models.mini.prompts import label_prompts
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_OUT = REPO_ROOT / "resources" / "models" / "album-mini"
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@dataclass
+class Recipe:
+    dim: int = 384  # = MiniLM's width, so the text head can be anchored to the identity
+    stages: tuple[int, ...] = (3, 4, 5, 6)  # earlier stages whose pooled outputs join the feature
+    lr: float = 1e-3
+    weight_decay: float = 0.5
+    batch: int = 512
+    prototypes_per_batch: int = 128
+    prototype_weight: float = 3.0
+    semantic_weight: float = 3.0
+    semantic_temperature: float = 1.0  # softmax temperature of the ImageNet logits
+    text_anchor: float = 5.0  # > 0: text head starts at and decays towards the identity (dim 384)
+    init_temperature: float = 0.07
+    max_epochs: int = 60
+    patience: int = 8
+    views: int = 4
+    holdout_photos: int = 500
+    split_seed: int = 1234
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
+    test_time_flip: bool = True  # embed each photo and its mirror image, average (2x image cost)
+
+
+# Common concrete nouns of the captions: a tagging check on held-out train photos (a photo is
+# positive when one of its captions names the noun), the stand-in for zero-shot tagging that
+# training may look at, since Caltech is only a benchmark.
+HOLDOUT_TAG_NOUNS = (
+    "dog", "ball", "grass", "snow", "beach", "bike", "water", "pool", "rock", "mountain", "ocean", "sand", "car",
+    "skateboard", "football", "tree", "tennis", "helmet", "road", "baby", "bench", "lake", "basketball", "fence",
+    "city", "frisbee", "boat", "horse", "motorcycle", "river", "cliff", "fountain", "bird", "ice", "guitar",
+    "surfboard", "flowers", "bridge", "hockey", "bed", "forest", "night", "sled", "trampoline", "stream", "fire",
+    "hat", "sunglasses", "baseball", "soccer", "crowd", "playground", "wave", "building")
+
+
+@dataclass
+class PreparedData:
+    """Tensors for training, precomputed once for every seed."""
+    standardised: torch.Tensor  # [views, n_images, feature_dim]
+    semantic: torch.Tensor  # [views, n_images, 384]
+    captions: torch.Tensor  # [n_captions, 384]
+    image_captions: dict[int, np.ndarray]
+    fit_images: np.ndarray
+    holdout_images: np.ndarray
+    prototype_features: torch.Tensor  # [1000, feature_dim] pseudo standardised features
+    class_text: torch.Tensor  # [1000, 384] what the semantic feature averages
+    class_prompts: torch.Tensor  # [n_prompts, 384]
+    class_prompt_table: torch.Tensor  # [1000, max_prompts] prompt ids per class (padded)
+    class_prompt_counts: torch.Tensor  # [1000]
+    feature_mean: torch.Tensor
+    feature_std: torch.Tensor
+    feature_scale: torch.Tensor
+    tag_prompts: torch.Tensor  # [nouns, templates, 384]
+    tag_positives: np.ndarray  # [holdout photos, nouns] bool
+
+
+def stage_columns(stages: tuple[int, ...]) -> np.ndarray:
+    """Columns of the cached all-stage vector (stem = -1, then blocks 0-6) for the chosen stages."""
+    offsets = np.concatenate([[0], np.cumsum(towers.STAGE_WIDTHS)])
+    return np.concatenate([np.arange(offsets[k + 1], offsets[k + 2]) for k in stages]).astype(int)
+
+
+def class_text_vectors(vectors: torch.Tensor, owner: np.ndarray, is_definition: np.ndarray) -> torch.Tensor:
+    """Per class: the mean of its synonym prompts and its definition prompt, each normalised."""
+    owner_t = torch.from_numpy(owner).long()
+    def_mask = torch.from_numpy(is_definition.astype(bool))
+    names = torch.zeros(1000, vectors.shape[1]).index_add_(0, owner_t[~def_mask], vectors[~def_mask])
+    definitions = torch.zeros(1000, vectors.shape[1]).index_add_(0, owner_t[def_mask], vectors[def_mask])
+    return F.normalize(F.normalize(names, dim=-1) + F.normalize(definitions, dim=-1), dim=-1)
+
+
+def tag_positives(flickr, images: np.ndarray) -> np.ndarray:
+    import re
+
+    patterns = [re.compile(rf"\b{noun}(s|es)?\b") for noun in HOLDOUT_TAG_NOUNS]
+    row = {int(image): r for r, image in enumerate(images)}
+    positives = np.zeros((len(images), len(patterns)), bool)
+    for caption, image in zip(flickr.captions, flickr.caption_image):
+        if int(image) in row:
+            text = caption.lower()
+            positives[row[int(image)]] = positives[row[int(image)]] | [bool(p.search(text)) for p in patterns]
+    return positives
+
+
+def prepare(features: FeatureSet, recipe: Recipe, tag_prompt_vectors: np.ndarray) -> PreparedData:
+    flickr = features.flickr
+    train_images = np.flatnonzero(flickr.split == "train")  # val photos never enter training
+    order = np.random.default_rng(recipe.split_seed).permutation(train_images)
+    holdout, fit = np.sort(order[:recipe.holdout_photos]), np.sort(order[recipe.holdout_photos:])
+    images = features.flickr_images
+    pooled = torch.from_numpy(np.asarray(images["pooled"][:recipe.views], dtype=np.float32))
+    stages = np.asarray(images["stages"][:recipe.views], dtype=np.float32)[..., stage_columns(recipe.stages)]
+    stages = torch.from_numpy(stages)
+    logits = torch.from_numpy(np.asarray(images["logits"][:recipe.views], dtype=np.float32))
+    raw = torch.cat([pooled, stages], dim=-1)
+    fit_raw = raw[:, fit].reshape(-1, raw.shape[-1])
+    mean, std = fit_raw.mean(0), fit_raw.std(0).clamp(min=1e-4)
+    n_pooled, n_stages = pooled.shape[-1], stages.shape[-1]
+    # Each block at norm ~1 after standardising, whatever its width.
+    scale = torch.cat([torch.full((n_pooled,), n_pooled ** -0.5), torch.full((n_stages,), max(n_stages, 1) ** -0.5)])
+    standardised = (raw - mean) / std * scale
+    class_prompts = F.normalize(torch.from_numpy(np.asarray(features.class_prompt_vectors, dtype=np.float32)), dim=-1)
+    class_text = class_text_vectors(class_prompts, features.class_prompt_owner, features.class_prompt_is_definition)
+    semantic = (logits / recipe.semantic_temperature).softmax(-1) @ class_text
+    # Class prototypes. A classifier row w_c raises logit c along w_c·f = (w_c*std)·z: that
+    # direction, at a typical norm, is where a photo of class c sits among standardised pooled
+    # features. Its earlier-stage part is predicted from it by ridge regression on real photos.
+    classifier = towers.load_image_tower().classifier.weight.detach()
+    fit_view = standardised[0, fit]
+    typical_norm = fit_view[:, :n_pooled].norm(dim=-1).mean()
+    pooled_part = F.normalize(classifier * std[:n_pooled], dim=-1) * typical_norm
+    x, y = fit_view[:, :n_pooled], fit_view[:, n_pooled:]
+    ridge = torch.linalg.solve(x.T @ x + torch.eye(n_pooled), x.T @ y)
+    prototypes = torch.cat([pooled_part, pooled_part @ ridge], dim=-1)
+    owners = features.class_prompt_owner
+    per_class = [np.flatnonzero(owners == k) for k in range(1000)]
+    table = torch.zeros(1000, max(len(p) for p in per_class), dtype=torch.long)
+    for k, ids in enumerate(per_class):
+        table[k, :len(ids)] = torch.from_numpy(ids)
+    image_captions: dict[int, list[int]] = {}
+    for caption, image in enumerate(flickr.caption_image):
+        image_captions.setdefault(int(image), []).append(caption)
+    return PreparedData(
+        standardised=standardised, semantic=semantic,
+        captions=torch.from_numpy(np.asarray(features.caption_vectors, dtype=np.float32)),
+        image_captions={k: np.array(v) for k, v in image_captions.items()}, fit_images=fit, holdout_images=holdout,
+        prototype_features=prototypes, class_text=class_text, class_prompts=class_prompts,
+        class_prompt_table=table, class_prompt_counts=torch.tensor([len(p) for p in per_class]),
+        feature_mean=mean, feature_std=std, feature_scale=scale,
+        tag_prompts=torch.from_numpy(np.asarray(tag_prompt_vectors, dtype=np.float32)).reshape(
+            len(HOLDOUT_TAG_NOUNS), -1, towers.TEXT_DIM),
+        tag_positives=tag_positives(flickr, holdout))
+
+
+def holdout_metrics(data: PreparedData, image_head: ImageHead, text_head: TextHead,
+                    flip: bool = False) -> dict[str, float]:
+    """On the held-out train photos: text→image recall, and tagging mAP for common caption nouns
+    (prompt ensembles, as the product tags). `flip` averages in the mirrored view, as inference
+    does with test_time_flip."""
+    images = data.holdout_images
+    caption_ids = np.concatenate([data.image_captions[int(i)] for i in images])
+    caption_image = np.repeat(np.arange(len(images)), [len(data.image_captions[int(i)]) for i in images])
+    with torch.no_grad():
+        views = (0, 1) if flip else (0,)
+        image_vectors = sum(image_head.project(data.standardised[v, images], data.semantic[v, images]) for v in views)
+        image_vectors = F.normalize(image_vectors, dim=-1).numpy()
+        text_vectors = text_head(data.captions[caption_ids]).numpy()
+        nouns, templates = data.tag_prompts.shape[:2]
+        tag_vectors = text_head(data.tag_prompts.reshape(nouns * templates, -1)).reshape(nouns, templates, -1)
+        tag_vectors = F.normalize(tag_vectors.mean(1), dim=-1).numpy()
+    metrics = evaluation.text_to_image(image_vectors, text_vectors, caption_image)
+    metrics["tag_mAP"] = evaluation.mean_average_precision(image_vectors, tag_vectors, data.tag_positives)
+    return metrics
+
+
+def train_one(data: PreparedData, recipe: Recipe, seed: int, log=print) -> tuple[ImageHead, TextHead, dict]:
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    image_head = ImageHead(recipe.dim, data.class_text, data.feature_mean, data.feature_std, data.feature_scale,
+                           recipe.semantic_weight, recipe.semantic_temperature)
+    text_head = TextHead(recipe.dim)
+    log_scale = torch.nn.Parameter(torch.tensor(math.log(1 / recipe.init_temperature)))
+    anchored = recipe.text_anchor > 0
+    if anchored:
+        # Start the text head as the identity and decay it towards the identity, not towards
+        # zero: MiniLM's own geometry (kangaroo near wallaby) survives unless captions say otherwise.
+        identity = torch.eye(recipe.dim, towers.TEXT_DIM)
+        with torch.no_grad():
+            text_head.proj.weight.copy_(identity)
+            text_head.proj.bias.zero_()
+    decayed = [*image_head.parameters(), *([text_head.proj.bias] if anchored else text_head.parameters())]
+    groups = [{"params": decayed, "weight_decay": recipe.weight_decay},
+              {"params": [log_scale], "weight_decay": 0.0}]
+    if anchored:
+        groups.append({"params": [text_head.proj.weight], "weight_decay": 0.0})
+    optimiser = torch.optim.AdamW(groups, lr=recipe.lr)
+    best = {"score": -1.0}
+    best_state = None
+    stale = 0
+    for epoch in range(recipe.max_epochs):
+        order = rng.permutation(data.fit_images)
+        class_order = rng.permutation(len(data.class_text))
+        steps = len(order) // recipe.batch  # drop the ragged last batch: InfoNCE likes full batches
+        for step in range(steps):
+            images = order[step * recipe.batch:(step + 1) * recipe.batch]
+            views = rng.integers(0, recipe.views, len(images))
+            captions = [rng.choice(data.image_captions[int(i)]) for i in images]
+            start = (step * recipe.prototypes_per_batch) % len(class_order)
+            classes = class_order[start:start + recipe.prototypes_per_batch]
+            # One random phrasing per class: a synonym in a template, or the definition.
+            picks = torch.from_numpy(rng.random(len(classes))) * data.class_prompt_counts[classes]
+            prompt_ids = data.class_prompt_table[classes, picks.long()]
+            image_vectors = image_head.project(
+                torch.cat([data.standardised[views, images], data.prototype_features[classes]]),
+                torch.cat([data.semantic[views, images], data.class_text[classes]]))
+            text_vectors = text_head(torch.cat([data.captions[captions], data.class_prompts[prompt_ids]]))
+            logits = log_scale.exp() * image_vectors @ text_vectors.T
+            target = torch.arange(len(logits))
+            per_pair = (F.cross_entropy(logits, target, reduction="none")
+                        + F.cross_entropy(logits.T, target, reduction="none")) / 2
+            weights = torch.ones(len(logits))
+            weights[len(images):] = recipe.prototype_weight
+            loss = (per_pair * weights).sum() / weights.sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            with torch.no_grad():
+                log_scale.clamp_(max=math.log(100.0))
+                if anchored:
+                    text_head.proj.weight.sub_(recipe.lr * recipe.text_anchor * (text_head.proj.weight - identity))
+        metrics = holdout_metrics(data, image_head, text_head)  # selection: held-out train only
+        score = (metrics["R@1"] + metrics["R@5"] + metrics["R@10"]) / 3
+        if score > best["score"]:
+            best = {"score": score, "epoch": epoch + 1, **metrics, "temperature": float(1 / log_scale.exp())}
+            best_state = ({k: v.clone() for k, v in image_head.state_dict().items()},
+                          {k: v.clone() for k, v in text_head.state_dict().items()})
+            stale = 0
+        else:
+            stale += 1
+            if stale >= recipe.patience:
+                break
+    image_head.load_state_dict(best_state[0])
+    text_head.load_state_dict(best_state[1])
+    log(f"seed {seed}: best epoch {best['epoch']}, held-out t2i R@1 {best['R@1']:.1f} R@5 {best['R@5']:.1f} "
+        f"R@10 {best['R@10']:.1f}, tag mAP {best['tag_mAP']:.1f}")
+    return image_head, text_head, best
+
+
+def _rounded(metrics: dict) -> dict:
+    return {k: round(v, 2) for k, v in metrics.items()}
+
+
+def save(out_dir: Path, image_head: ImageHead, text_head: TextHead, recipe: Recipe, metrics: dict) -> None:
+    from safetensors.torch import save_file
+
+    from album.models.mini.model import RECIPE_FILE, RESOURCE_SCHEMA, WEIGHTS_FILE
+
+    image_state = image_head.state_dict()
+    # The big matrices in half precision (no measurable loss); statistics and biases in full.
+    tensors = {f"image.{name}": image_state[name] for name in
+               ("feature_mean", "feature_std", "feature_scale", "semantic_weight", "semantic_temperature",
+                "proj.bias")}
+    tensors["image.class_text"] = image_state["class_text"].half()
+    tensors["image.proj.weight"] = image_state["proj.weight"].half()
+    tensors["text.proj.weight"] = text_head.proj.weight.detach().half()
+    tensors["text.proj.bias"] = text_head.proj.bias.detach()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out_dir / WEIGHTS_FILE))
+    info = {
+        "schema": RESOURCE_SCHEMA,
+        "model_id": "album-mini",
+        "dim": recipe.dim,
+        "seeds_averaged": len(recipe.seeds),
+        "image_stages": list(recipe.stages),
+        "test_time_flip": recipe.test_time_flip,
+        "recipe": asdict(recipe),
+        "holdout_metrics": metrics,
+        "towers": {"image": {"package": towers.IMAGE_PACKAGE, "version": towers.package_version(towers.IMAGE_PACKAGE),
+                             "timm_arch": "efficientnet_lite0", "size": towers.IMAGE_SIZE,
+                             "mean": towers.IMAGE_MEAN, "std": towers.IMAGE_STD},
+                   "text": {"package": towers.TEXT_PACKAGE, "version": towers.package_version(towers.TEXT_PACKAGE),
+                            "pooling": "mean", "max_tokens": towers.TEXT_MAX_TOKENS},
+                   "fingerprint": towers.towers_fingerprint()},
+        "trained_with": {"torch": torch.__version__, "timm": towers.package_version("timm"),
+                         "transformers": towers.package_version("transformers")},
+    }
+    (out_dir / RECIPE_FILE).write_text(json.dumps(info, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding flickr8k/")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--cache", type=Path, default=None, help="feature cache root (default: user cache)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    started = time.time()
+
+    def log(message: str) -> None:
+        print(f"[{time.time() - started:6.1f}s] {message}", flush=True)
+
+    if not (args.data / "flickr8k" / "captions.csv").is_file():
+        parser.error(f"training data not found: {args.data / 'flickr8k' / 'captions.csv'} (use --data)")
+    recipe = Recipe()
+    if args.seeds:
+        recipe.seeds = args.seeds
+    features = build_feature_set(args.data, args.cache, progress=log)
+    tag_prompts = FeatureCache(args.cache, log).texts(
+        "holdout-tag-prompts", [p for noun in HOLDOUT_TAG_NOUNS for p in label_prompts(noun)])
+    data = prepare(features, recipe, tag_prompts)
+    log(f"features ready: {len(data.fit_images)} fit photos, {len(data.holdout_images)} held out (train split)")
+    members = [train_one(data, recipe, seed, log) for seed in recipe.seeds]
+    image_head, text_head = average_heads([m[0] for m in members]), average_heads([m[1] for m in members])
+    metrics = {"seeds": [m[2] for m in members], "averaged": holdout_metrics(data, image_head, text_head),
+               "averaged_with_flip": holdout_metrics(data, image_head, text_head, flip=True)}
+    log(f"{len(members)} seeds averaged, on held-out train photos: {_rounded(metrics['averaged'])}")
+    log(f"  with test-time flip: {_rounded(metrics['averaged_with_flip'])}")
+    save(args.out, image_head, text_head, recipe, metrics)
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
