@@ -221,6 +221,9 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
         options.inter_op_num_threads = 1
+        # No busy-waiting between runs: while the indexer's decode threads prepare the next
+        # batch, spinning ORT threads would take the very cores they need.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         image_session = ort.InferenceSession(str(image_path), options, providers=["CPUExecutionProvider"])
         text_session = ort.InferenceSession(str(text_path), options, providers=["CPUExecutionProvider"])
