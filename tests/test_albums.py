@@ -7,7 +7,7 @@ import pytest
 from album.errors import AlbumError
 from album.services.albums import SmartQuery
 from album.services.labels import Label
-from conftest import tree_digest, write_photo
+from photo_files import tree_digest, write_photo
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from album import __version__
-from conftest import write_photo
+from photo_files import write_photo
 
 
 def album(*args, library=None, check=True):

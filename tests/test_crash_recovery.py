@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from album.index.sync import index_base
-from conftest import write_photo
+from photo_files import write_photo
 
 # The child indexes slowly (its progress callback sleeps) so the kill lands mid-run, after
 # some batches have been committed and before the index file was ever saved.

@@ -21,7 +21,7 @@ from album.services.duplicates import DuplicateError, DuplicateFinder, Duplicate
 from album.services.keeper import PhotoFacts, choose_keeper
 from album.services.os_trash import TrashUnsupported, find_trashed
 from album.services.trash import NothingToUndo, RestoreConflict, TrashFailed, TrashService
-from conftest import write_photo
+from photo_files import write_photo
 
 # The tiny test model is random: its cosines say nothing about pictures (every pair scores
 # ~0.94). So every pair is made a candidate and the perceptual hash alone decides "same";

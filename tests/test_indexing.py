@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from album.progress import CancelToken
-from conftest import tree_digest, write_photo
+from photo_files import tree_digest, write_photo
 
 
 class CountingModel:

@@ -5,7 +5,7 @@ import numpy as np
 from album.models import ModelSource
 from album.models.openclip import random_tiny
 from album.progress import CancelToken
-from conftest import write_photo
+from photo_files import write_photo
 
 
 def tiny_loader(source, device):

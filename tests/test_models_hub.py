@@ -25,7 +25,7 @@ from album.errors import ModelError
 from album.models import hub
 from album.models.checkpoint import file_model_id, load_state_dict_file
 from album.models.openclip import OpenClipModel, load_hf_hub_dir, load_open_clip
-from conftest import write_photo
+from photo_files import write_photo
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 TINY_CFG = {

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import tree_digest, write_photo
+from photo_files import tree_digest, write_photo
 
 
 def ok_rows_by_name(library):

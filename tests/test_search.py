@@ -23,7 +23,7 @@ from album.services.query import NEGATIVE_WEIGHT, QueryParser
 from album.services.relevance import RelevanceCutoff
 from album.services import ranking
 from album.services.search import PhotoNotFoundError, SearchService
-from conftest import write_photo
+from photo_files import write_photo
 
 TODAY = date(2024, 10, 5)
 DSCN = ["DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg", "DSCN0025.jpg", "DSCN0027.jpg"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from album.services.labels import Label, LabelError
-from conftest import write_photo
+from photo_files import write_photo
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from watchdog.observers import Observer
 
 from album.scan.watcher import LibraryWatcher
-from conftest import write_photo
+from photo_files import write_photo
 
 
 def wait_for(condition, timeout=15.0):
