@@ -23,7 +23,7 @@ from PIL import Image
 from album.models.base import EmbeddingModel
 from album.models.mini import evaluation
 from album.models.mini.features import read_caltech, read_flickr
-from album.models.mini.prompts import ensemble_label_vectors
+from album.models.prompts import ensemble_label_vectors
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -8,21 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from album.errors import AlbumError
+from album.models.prompts import LABEL_TEMPLATES, label_to_phrase
 from album.store.database import Database
-
-# How a bare label becomes sentences when the user gave no prompts of their own. Several
-# phrasings averaged (a prompt ensemble) give a steadier label vector than any one sentence.
-LABEL_TEMPLATES: tuple[str, ...] = (
-    "a photo of a {}.",
-    "a picture of a {}.",
-    "a close-up photo of a {}.",
-    "a photo of the {}.",
-    "a good photo of a {}.",
-    "a photo of a small {}.",
-    "a photo of a large {}.",
-    "a cropped photo of a {}.",
-)
-
 
 class LabelError(AlbumError):
     """A label the user asked for is empty, unknown or malformed."""
@@ -37,8 +24,9 @@ class Label:
     def effective_prompts(self) -> list[str]:
         if self.prompts:
             return list(self.prompts)
-        phrase = " ".join(self.name.replace("_", " ").split())
-        return [template.format(phrase) for template in LABEL_TEMPLATES]
+        # Several phrasings averaged (a prompt ensemble) give a steadier vector than one sentence;
+        # the same templates as the zero-shot benchmark, so what is measured is what ships.
+        return [template.format(label_to_phrase(self.name)) for template in LABEL_TEMPLATES]
 
     def to_json(self) -> dict:
         return {"name": self.name, "prompts": list(self.prompts), "threshold": self.threshold}

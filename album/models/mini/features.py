@@ -225,7 +225,7 @@ class FeatureCache:
 
 def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: Progress | None = None) -> FeatureSet:
     """Everything training needs from flickr8k (both splits; training itself uses only `train`)."""
-    from album.models.mini.prompts import imagenet_class_prompts
+    from album.models.prompts import imagenet_class_prompts
 
     cache = FeatureCache(cache_root, progress)
     flickr = read_flickr(data_dir)

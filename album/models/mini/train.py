@@ -26,7 +26,7 @@ from torch.nn import functional as F
 from album.models.mini import evaluation, towers
 from album.models.mini.features import FeatureCache, FeatureSet, build_feature_set
 from album.models.mini.heads import ImageHead, TextHead, average_heads
-from album.models.mini.prompts import label_prompts
+from album.models.prompts import label_prompts
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_OUT = REPO_ROOT / "resources" / "models" / "album-mini"

@@ -19,7 +19,25 @@ def dropped_folders(mime) -> list[str]:
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and Path(url.toLocalFile()).is_dir()]
 
 
-class FoldersPanel(QWidget):
+class AcceptsFolderDrops:
+    """Mixin for a widget that takes folders dropped from a file manager: it accepts drags that
+    carry folders and hands them to `folders_dropped` (call `setAcceptDrops(True)` too)."""
+
+    def folders_dropped(self, folders: list[str]) -> None:
+        raise NotImplementedError
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_folders(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        folders = dropped_folders(event.mimeData())
+        if folders:
+            event.acceptProposedAction()
+            self.folders_dropped(folders)
+
+
+class FoldersPanel(AcceptsFolderDrops, QWidget):
     foldersChanged = Signal()
 
     def __init__(self, context, parent=None):
@@ -103,14 +121,5 @@ class FoldersPanel(QWidget):
     def _failed(self, error) -> None:
         QMessageBox.warning(self, "Folders", str(error))
 
-    # --- drag and drop ----------------------------------------------------------------------------
-
-    def dragEnterEvent(self, event) -> None:
-        if dropped_folders(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        folders = dropped_folders(event.mimeData())
-        if folders:
-            event.acceptProposedAction()
-            self.add_folders(folders)
+    def folders_dropped(self, folders: list[str]) -> None:
+        self.add_folders(folders)

@@ -17,7 +17,7 @@ from album.ui.settings_keys import WINDOW_GEOMETRY, WINDOW_STATE
 from album.ui.controllers.search import SearchController
 from album.ui.tasks import FILES, MODEL
 from album.ui.widgets.albums_panel import AlbumsPanel
-from album.ui.widgets.folders_panel import FoldersPanel, dropped_folders
+from album.ui.widgets.folders_panel import AcceptsFolderDrops, FoldersPanel
 from album.ui.widgets.indexing_status import IndexingStatus
 from album.ui.widgets.library_page import LIBRARY, LibraryPage
 from album.ui.widgets.photo_menu import build_photo_menu
@@ -27,7 +27,7 @@ from album.ui.widgets.welcome import WelcomePage
 VIEWS = ("library", "duplicates", "labels")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(AcceptsFolderDrops, QMainWindow):
     def __init__(self, context, parent=None):
         super().__init__(parent)
         self.context = context
@@ -311,15 +311,8 @@ class MainWindow(QMainWindow):
 
     # --- drops, geometry, closing -----------------------------------------------------------------
 
-    def dragEnterEvent(self, event) -> None:
-        if dropped_folders(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        folders = dropped_folders(event.mimeData())
-        if folders:
-            event.acceptProposedAction()
-            self.folders_panel.add_folders(folders)
+    def folders_dropped(self, folders: list[str]) -> None:
+        self.folders_panel.add_folders(folders)
 
     def _restore_geometry(self) -> None:
         geometry = self.context.settings.value(WINDOW_GEOMETRY, QByteArray())

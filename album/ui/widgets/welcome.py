@@ -8,7 +8,7 @@ from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from album.ui.widgets.folders_panel import dropped_folders
+from album.ui.widgets.folders_panel import AcceptsFolderDrops
 
 
 def suggested_folder() -> str | None:
@@ -19,7 +19,7 @@ def suggested_folder() -> str | None:
     return None
 
 
-class WelcomePage(QWidget):
+class WelcomePage(AcceptsFolderDrops, QWidget):
     foldersChosen = Signal(list)
 
     def __init__(self, parent=None):
@@ -65,12 +65,5 @@ class WelcomePage(QWidget):
         if folder:
             self.foldersChosen.emit([folder])
 
-    def dragEnterEvent(self, event) -> None:
-        if dropped_folders(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        folders = dropped_folders(event.mimeData())
-        if folders:
-            event.acceptProposedAction()
-            self.foldersChosen.emit(folders)
+    def folders_dropped(self, folders: list[str]) -> None:
+        self.foldersChosen.emit(folders)
