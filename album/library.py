@@ -6,6 +6,7 @@ and the thumbnail cache, and hands them to the services through their constructo
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -178,6 +179,15 @@ class Library:
     def list_folders(self) -> list[Folder]:
         return self.folders.list()
 
+    def excluded_folders(self) -> list[Path]:
+        """Folders inside library folders that album leaves alone (e.g. a backups folder)."""
+        return [Path(p) for p in json.loads(self.settings.get("excluded_folders") or "[]")]
+
+    def set_excluded_folders(self, paths: Iterable[str | Path]) -> None:
+        """Photos already indexed there leave the library at the next index run."""
+        folders = sorted({str(Path(p).expanduser().resolve()) for p in paths})
+        self.settings.set("excluded_folders", json.dumps(folders))
+
     # --- indexing -----------------------------------------------------------------------------
 
     def index(
@@ -211,7 +221,8 @@ class Library:
                 progress(Progress("scanning", 0, 0))
             found, known = [], {}
             for scope, folder in scopes:
-                found.extend((f, folder.id) for f in walk_photos(scope, exclude=(self.path,)))
+                excluded = (self.path, *self.excluded_folders())
+                found.extend((f, folder.id) for f in walk_photos(scope, exclude=excluded))
                 known.update(self.photos.known_files(scope))
             if defer_younger_than:
                 cutoff = time.time_ns() - int(defer_younger_than * 1e9)

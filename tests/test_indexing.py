@@ -243,3 +243,17 @@ def test_library_database_is_wal_with_foreign_keys_and_recorded_migrations(libra
     names = [r[0] for r in db.query("SELECT name FROM schema_migrations ORDER BY name")]
     assert names == [name for name, _ in MIGRATIONS]
     assert db.integrity_ok()
+
+
+def test_excluded_folders_are_skipped_and_their_photos_leave_the_library(library, photos_dir):
+    keep = write_photo(photos_dir / "keep.jpg", seed=1)
+    write_photo(photos_dir / "backups" / "old.jpg", seed=2)
+    library.add_folder(photos_dir)
+    library.index()
+    assert len(library.photos.ok_photo_ids()) == 2
+    library.set_excluded_folders([photos_dir / "backups"])
+    assert library.excluded_folders() == [photos_dir / "backups"]
+    summary = library.index()
+    assert summary.removed == 1
+    assert [library.photos.get(i).path for i in library.photos.ok_photo_ids()] == [str(keep)]
+    assert (photos_dir / "backups" / "old.jpg").exists()

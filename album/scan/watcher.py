@@ -217,9 +217,9 @@ class LibraryWatcher:
             self._on_indexed(summary)
 
     def _is_interesting(self, path: Path, is_dir: bool) -> bool:
-        library = self._library.path
-        if path == library or library in path.parents:
-            return False
+        for skipped in (self._library.path, *self._library.excluded_folders()):
+            if path == skipped or skipped in path.parents:
+                return False
         folder = next((f for f in self._watched if f == path or f in path.parents), None)
         if folder is None:
             return False
