@@ -5,6 +5,9 @@ is ambiguous once tests/ui has its own conftest).
 """
 
 import hashlib
+import io
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -33,3 +36,36 @@ def tree_digest(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def encode(image: Image.Image, fmt: str, **save_args) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **save_args)
+    return buffer.getvalue()
+
+
+def jpeg_bytes(size=(480, 360), color=(200, 80, 40), **save_args) -> bytes:
+    """A noisy colour field (noise so the JPEG has real scan data to cut or scale)."""
+    buffer = io.BytesIO()
+    noise = np.random.default_rng(0).integers(0, 40, (size[1], size[0], 3), dtype=np.uint8)
+    image = Image.fromarray(np.asarray(Image.new("RGB", size, color)) | noise)
+    image.save(buffer, "JPEG", quality=90, **save_args)
+    return buffer.getvalue()
+
+
+def png_chunks(width: int, height: int, bit_depth=8, color_type=2, idat: bytes | None = None) -> bytes:
+    """A PNG written by hand, so headers can say things Pillow would never write."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
+    body = chunk(b"IHDR", header) + (chunk(b"IDAT", idat) if idat is not None else b"")
+    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IEND", b"")
+
+
+def decode_file(path: Path, **kwargs):
+    """album's decoder on a file's bytes, as the indexer calls it."""
+    from album.media import decode_photo
+
+    return decode_photo(path.read_bytes(), path.name, **kwargs)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import struct
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-import rawpy
 from PIL import Image, ImageFile
 
 from album.errors import DecodeError
@@ -24,15 +21,11 @@ from album.media import (
     decode_photo,
     is_supported,
 )
-from album.media import decode as decode_module
 from album.media.metadata import parse_exif_datetime
 from album.media.pixels import register_plugins
+from photo_files import decode_file, encode, jpeg_bytes
 
 AREZZO = (43.46, 11.88)
-
-
-def decode_file(path: Path, **kwargs) -> DecodedPhoto:
-    return decode_photo(path.read_bytes(), path.name, **kwargs)
 
 
 def pixels(photo: DecodedPhoto) -> np.ndarray:
@@ -42,31 +35,6 @@ def pixels(photo: DecodedPhoto) -> np.ndarray:
 @pytest.fixture(scope="session")
 def formats(shared_data: Path) -> Path:
     return shared_data / "formats"
-
-
-@pytest.fixture(scope="session")
-def broken(shared_data: Path) -> Path:
-    return shared_data / "broken"
-
-
-def jpeg_bytes(size=(480, 360), color=(200, 80, 40), **save_args) -> bytes:
-    """A noisy colour field (noise so the JPEG has real scan data to cut or scale)."""
-    buffer = io.BytesIO()
-    noise = np.random.default_rng(0).integers(0, 40, (size[1], size[0], 3), dtype=np.uint8)
-    image = Image.fromarray(np.asarray(Image.new("RGB", size, color)) | noise)
-    image.save(buffer, "JPEG", quality=90, **save_args)
-    return buffer.getvalue()
-
-
-def png_chunks(width: int, height: int, bit_depth=8, color_type=2, idat: bytes | None = None) -> bytes:
-    """A PNG written by hand, so headers can say things Pillow would never write."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-    body = chunk(b"IHDR", header) + (chunk(b"IDAT", idat) if idat is not None else b"")
-    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IEND", b"")
 
 
 def tiff_rgb16(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -242,154 +210,6 @@ def test_decoding_never_modifies_the_users_files(formats: Path):
         assert getattr(photo.image, "fp", None) is None
 
 
-# --- the 14 broken files: each raises or warns, decided from what it really is ------------
-
-BROKEN_ERRORS = {
-    "pillow_broken.png": "looks like a PNG file but cannot be read",
-    "pillow_broken_data_stream.png": "image data is corrupt",
-    "pillow_decompression_bomb.gif": "too large to decode safely: 4,365 MP is over the 179 MP limit",
-    "pillow_l2rgb_read.bmp": "file is truncated",
-    "pillow_png_decompression_dos.png": "PNG text chunk is too large",
-    "pillow_truncated_end_chunk.png": "file is truncated",
-    "pillow_truncated_image.png": "file is truncated",
-    "pillow_truncated_jpeg.jpg": "file is truncated",
-    "pillow_zero_width.gif": "looks like a GIF file but cannot be read",
-}
-
-# Pixels fine; the EXIF is damaged, so the damaged part is ignored with a warning.
-BROKEN_EXIF = {
-    "pillow_exif_gps_typeerror.jpg": (
-        (800, 531),
-        "EXIF GPS data is unreadable: its directory pointer has TIFF type 2 and count 154; place ignored",
-    ),
-    "pillow_hopper_bad_exif.jpg": (
-        (500, 500),
-        "EXIF data is unreadable: a directory of 32 entries needs 394 bytes but there are 132; "
-        "date, place and rotation ignored",
-    ),
-    "pillow_invalid-exif.jpg": (
-        (200, 200),
-        "EXIF data is unreadable: it does not start with a TIFF header; date, place and rotation ignored",
-    ),
-}
-
-# Damaged in parts a photo viewer does not need: they decode cleanly, without warnings.
-BROKEN_BUT_FINE = {
-    "pillow_sugarshack_bad_mpo_header.jpg": (640, 480),  # bad multi-picture index; first picture fine
-    "pillow_truncated_app14.jpg": (100, 100),  # Adobe APP14 segment cut short; scan data intact
-}
-
-
-def test_broken_cases_cover_every_file(broken: Path):
-    names = {p.name for p in broken.iterdir()}
-    assert names == set(BROKEN_ERRORS) | set(BROKEN_EXIF) | set(BROKEN_BUT_FINE)
-    assert len(names) == 14
-
-
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-@pytest.mark.parametrize("name", sorted(BROKEN_ERRORS))
-def test_broken_file_raises_a_readable_decode_error(broken: Path, name: str):
-    with pytest.raises(DecodeError) as caught:
-        decode_file(broken / name)
-    message = str(caught.value)
-    assert BROKEN_ERRORS[name] in message
-    assert "BytesIO" not in message and "Traceback" not in message
-
-
-@pytest.mark.parametrize("name", sorted(BROKEN_EXIF))
-def test_broken_exif_decodes_with_a_warning(broken: Path, name: str):
-    size, warning = BROKEN_EXIF[name]
-    photo = decode_file(broken / name)
-    assert (photo.width, photo.height) == photo.image.size == size
-    assert photo.image.mode == "RGB"
-    assert photo.warnings == [warning]
-    assert photo.metadata.gps_lat is None and photo.metadata.gps_lon is None
-
-
-def test_broken_gps_pointer_keeps_the_date(broken: Path):
-    # Only the GPS directory is damaged; the main directory's DateTime is still good.
-    meta = decode_file(broken / "pillow_exif_gps_typeerror.jpg").metadata
-    assert meta.taken_at == datetime(2010, 8, 15, 13, 58, 9)
-
-
-@pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO file")
-@pytest.mark.parametrize("name", sorted(BROKEN_BUT_FINE))
-def test_broken_but_harmless_files_decode_cleanly(broken: Path, name: str):
-    photo = decode_file(broken / name)
-    assert (photo.format, (photo.width, photo.height)) == ("JPEG", BROKEN_BUT_FINE[name])
-    assert photo.warnings == []
-
-
-@pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO file")
-def test_bad_mpo_keeps_its_metadata(broken: Path):
-    meta = decode_file(broken / "pillow_sugarshack_bad_mpo_header.jpg").metadata
-    assert (meta.camera_make, meta.camera_model) == ("Nintendo", "Nintendo 3DS")
-    assert meta.taken_at == datetime(2014, 3, 2, 14, 17, 39)
-
-
-# --- generated bad inputs -------------------------------------------------------------------
-
-
-def _png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    noise = np.random.default_rng(1).integers(0, 255, (300, 400, 3), dtype=np.uint8)
-    Image.fromarray(noise).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("data", "name", "reason"),
-    [
-        (b"", "empty.jpg", "file is empty"),
-        (os.urandom(4096), "random.jpg", "not an image"),
-        (b"just some notes, not a picture\n" * 20, "notes.png", "not an image"),
-        (jpeg_bytes()[: len(jpeg_bytes()) // 2], "half.jpg", "file is truncated"),
-        (_png_bytes()[: len(_png_bytes()) // 2], "half.png", "file is truncated"),
-        (png_chunks(100_000, 100_000), "bomb.png", "10,000 MP is over the 179 MP limit"),
-        (png_chunks(0, 10), "zero_width.png", "looks like a PNG file but cannot be read"),
-        (os.urandom(4096), "random.nef", "not a camera RAW file"),
-    ],
-    ids=[
-        "empty", "random-bytes", "text-as-png", "jpeg-cut-half", "png-cut-half", "bomb",
-        "zero-width", "random-raw",
-    ],
-)
-def test_bad_input_raises_decode_error(data: bytes, name: str, reason: str):
-    with pytest.raises(DecodeError, match=reason):
-        decode_photo(data, name)
-
-
-@pytest.mark.parametrize("name", ["IMG_5195.HEIC", "iphone_13_pro_max.HEIC", "exif.avif"])
-def test_truncated_heif_and_avif_raise(formats: Path, name: str):
-    # libheif would decode a tiled iPhone HEIC cut in half as grey tiles, without an error.
-    data = (formats / name).read_bytes()
-    for fraction in (0.5, 0.95):
-        with pytest.raises(DecodeError, match="file is truncated"):
-            decode_photo(data[: int(len(data) * fraction)], name)
-
-
-def test_pixel_limit_names_the_size_and_the_limit():
-    header_only = png_chunks(2000, 1500)  # no pixel data: refused before any decoding
-    with pytest.raises(DecodeError) as caught:
-        decode_photo(header_only, "big.png", max_pixels=1_000_000)
-    assert "2000 x 1500 = 3.0 MP is over the 1.0 MP limit" in str(caught.value)
-
-
-def test_only_memory_error_escapes_untranslated(monkeypatch):
-    def explode(exc):
-        def open_image(data, max_pixels):
-            raise exc
-
-        return open_image
-
-    monkeypatch.setattr(decode_module.pixels, "open_image", explode(RuntimeError("boom")))
-    with pytest.raises(DecodeError, match="RuntimeError: boom"):
-        decode_photo(b"x", "a.jpg")
-    monkeypatch.setattr(decode_module.pixels, "open_image", explode(MemoryError()))
-    with pytest.raises(MemoryError):
-        decode_photo(b"x", "a.jpg")
-
-
 # --- draft mode ------------------------------------------------------------------------------
 
 
@@ -424,12 +244,6 @@ def test_small_images_are_not_enlarged():
 
 
 # --- generated formats and colour modes --------------------------------------------------------
-
-
-def encode(image: Image.Image, fmt: str, **save_args) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **save_args)
-    return buffer.getvalue()
 
 
 def test_cmyk_jpeg_becomes_rgb():
@@ -533,104 +347,6 @@ def test_south_west_is_negative_and_zero_zero_is_absent():
 )
 def test_parse_exif_datetime(text, expected):
     assert parse_exif_datetime(text) == expected
-
-
-# --- RAW previews (LibRaw stood in for: our one real RAW file has no preview) -------------------
-
-
-class FakeRaw:
-    """What rawpy.imread returns, for a 6000x4000 sensor held as `flip` says."""
-
-    def __init__(self, thumb: rawpy.Thumbnail | None, flip: int = 6, size=(6000, 4000)):
-        width, height = size
-        self.sizes = rawpy.ImageSizes(
-            height, width, height, width, 0, 0, height, width, 1.0, flip, 0, 0, width, height
-        )
-        self.thumb = thumb
-        self.rendered = False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def extract_thumb(self) -> rawpy.Thumbnail:
-        if self.thumb is None:
-            raise rawpy.LibRawNoThumbnailError("No thumbnail in file")
-        return self.thumb
-
-    def postprocess(self, **params):
-        assert params["half_size"] and params["use_camera_wb"]
-        self.rendered = True
-        h, w = self.sizes.height // 2, self.sizes.width // 2
-        if self.sizes.flip in (5, 6):
-            h, w = w, h
-        return np.full((h, w, 3), (10, 200, 30), dtype=np.uint8)
-
-
-def left_red_right_blue(size=(3000, 2000), **save_args) -> bytes:
-    image = Image.new("RGB", size, (0, 0, 255))
-    image.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
-    return encode(image, "JPEG", quality=90, **save_args)
-
-
-def decode_fake_raw(monkeypatch, fake: FakeRaw, name="IMG_1.NEF") -> DecodedPhoto:
-    monkeypatch.setattr(rawpy, "imread", lambda file: fake)
-    return decode_photo(b"not really raw", name)
-
-
-def test_raw_jpeg_preview_turned_by_libraw_flip(monkeypatch):
-    fake = FakeRaw(rawpy.Thumbnail(rawpy.ThumbFormat.JPEG, left_red_right_blue()), flip=6)
-    photo = decode_fake_raw(monkeypatch, fake)
-    assert (photo.format, photo.width, photo.height) == ("RAW-NEF", 4000, 6000)
-    assert not fake.rendered
-    assert photo.image.width < photo.image.height and min(photo.image.size) >= 320
-    assert photo.image.size[1] < 3000  # the preview JPEG was decoded reduced (draft)
-    top = photo.image.getpixel((photo.image.width // 2, 5))
-    bottom = photo.image.getpixel((photo.image.width // 2, photo.image.height - 5))
-    assert top[0] > 200 and bottom[2] > 200  # 90 degrees clockwise: the left (red) half is on top
-
-
-def test_raw_preview_own_exif_orientation_wins(monkeypatch):
-    exif = Image.Exif()
-    exif[0x0112] = 8
-    fake = FakeRaw(rawpy.Thumbnail(rawpy.ThumbFormat.JPEG, left_red_right_blue(exif=exif)), flip=6)
-    photo = decode_fake_raw(monkeypatch, fake, "IMG_1.CR2")
-    assert photo.format == "RAW-CR2"
-    bottom = photo.image.getpixel((photo.image.width // 2, photo.image.height - 5))
-    assert bottom[0] > 200  # 90 degrees counter-clockwise: the red half ends at the bottom
-
-
-def test_raw_bitmap_preview(monkeypatch):
-    bitmap = np.zeros((1000, 1500, 3), dtype=np.uint8)
-    bitmap[:, :750] = (255, 0, 0)
-    fake = FakeRaw(rawpy.Thumbnail(rawpy.ThumbFormat.BITMAP, bitmap), flip=0)
-    photo = decode_fake_raw(monkeypatch, fake)
-    assert photo.image.size == (1500, 1000) and (photo.width, photo.height) == (6000, 4000)
-    assert photo.image.getpixel((10, 10)) == (255, 0, 0)
-
-
-@pytest.mark.parametrize("thumb", [None, "tiny"], ids=["no-preview", "preview-too-small"])
-def test_raw_without_usable_preview_is_rendered(monkeypatch, thumb):
-    if thumb == "tiny":
-        thumb = rawpy.Thumbnail(rawpy.ThumbFormat.JPEG, left_red_right_blue((160, 120)))
-    fake = FakeRaw(thumb, flip=6)
-    photo = decode_fake_raw(monkeypatch, fake)
-    assert fake.rendered
-    assert photo.image.size == (2000, 3000) and (photo.width, photo.height) == (4000, 6000)
-    assert photo.image.getpixel((0, 0)) == (10, 200, 30)
-
-
-def test_raw_metadata_falls_back_to_the_preview_exif(monkeypatch):
-    # RAF and CR3 are not TIFF-structured; their previews carry the EXIF.
-    exif = Image.Exif()
-    exif[0x010F], exif[0x0110] = "FUJIFILM", "X-T3"
-    exif.get_ifd(0x8769)[0x9003] = "2021:07:08 09:10:11"
-    fake = FakeRaw(rawpy.Thumbnail(rawpy.ThumbFormat.JPEG, left_red_right_blue(exif=exif)), flip=0)
-    meta = decode_fake_raw(monkeypatch, fake, "DSCF1.RAF").metadata
-    assert (meta.camera_make, meta.camera_model) == ("FUJIFILM", "X-T3")
-    assert meta.taken_at == datetime(2021, 7, 8, 9, 10, 11)
 
 
 def test_truncated_dng_raises(formats: Path):
