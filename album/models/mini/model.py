@@ -6,6 +6,7 @@ At first load both towers plus the heads are exported to ONNX files in the user 
 run under ONNX Runtime from then on: ~4x PyTorch's speed for the EfficientNet depthwise
 convolutions on CPU, and later loads need neither torch nor transformers. The cache key covers
 the towers' fingerprint and the shipped weights, so new weights or packages re-export.
+Installers ship the graphs ready-made instead (prebuilt.py), so they need no torch at all.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PIL import Image
 from album.errors import ModelError
 from album.models.base import l2_normalise
 from album.models.mini import towers
+from album.models.mini.prebuilt import find_prebuilt
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +174,10 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def _load_tokenizer():
+def _load_tokenizer(path: Path):
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(towers.text_model_dir() / "tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(path))
     tokenizer.enable_truncation(max_length=towers.TEXT_MAX_TOKENS)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
     return tokenizer
@@ -204,17 +206,23 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
     if info.get("schema") != RESOURCE_SCHEMA:
         raise ModelError(f"album-mini resources in {resources_dir} have schema {info.get('schema')}, "
                          f"this version reads schema {RESOURCE_SCHEMA}")
-    key = f"v{EXPORT_VERSION}-{towers.towers_fingerprint()}-{_file_digest(weights_path)}"
-    folder = Path(export_dir or default_export_dir()) / key
-    image_path, text_path = folder / "image.onnx", folder / "text.onnx"
-    if not (image_path.is_file() and text_path.is_file()):
-        try:
-            export_onnx(resources_dir, image_path, text_path)
-        except ModelError:
-            raise
-        except Exception as exc:  # export problems (torch/onnx versions) become one typed error
-            raise ModelError(f"could not build album-mini's ONNX graphs in {folder}: {exc}") from exc
-        _remove_stale_exports(folder)
+    prebuilt = find_prebuilt(resources_dir, weights_path, EXPORT_VERSION)  # an installer ships these
+    if prebuilt is not None:
+        folder = prebuilt.image.parent
+        image_path, text_path, tokenizer_path = prebuilt.image, prebuilt.text, prebuilt.tokenizer
+    else:
+        key = f"v{EXPORT_VERSION}-{towers.towers_fingerprint()}-{_file_digest(weights_path)}"
+        folder = Path(export_dir or default_export_dir()) / key
+        image_path, text_path = folder / "image.onnx", folder / "text.onnx"
+        tokenizer_path = towers.text_model_dir() / "tokenizer.json"
+        if not (image_path.is_file() and text_path.is_file()):
+            try:
+                export_onnx(resources_dir, image_path, text_path)
+            except ModelError:
+                raise
+            except Exception as exc:  # export problems (torch/onnx versions) become one typed error
+                raise ModelError(f"could not build album-mini's ONNX graphs in {folder}: {exc}") from exc
+            _remove_stale_exports(folder)
     try:
         import onnxruntime as ort
 
@@ -230,7 +238,7 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
     except Exception as exc:
         raise ModelError(f"ONNX Runtime could not open album-mini's graphs in {folder}: {exc}") from exc
     flip = bool(info.get("test_time_flip", False)) if test_time_flip is None else test_time_flip
-    model = AlbumMiniModel(image_session, text_session, _load_tokenizer(), dim=int(info["dim"]), device="cpu",
+    model = AlbumMiniModel(image_session, text_session, _load_tokenizer(tokenizer_path), dim=int(info["dim"]), device="cpu",
                            test_time_flip=flip)
     # The contrastive temperature it learned: tagging turns similarity margins into probabilities
     # with it (CLIP's is 1/100; album-mini's heads settled near 1/16).

@@ -1,0 +1,60 @@
+"""album-mini's ONNX graphs built ahead of time, for installers that ship without torch.
+
+A development install exports the graphs at first load (model.py). An installer cannot: it
+leaves out torch, timm and transformers (GBs) and the two tower packages. So the build exports
+the graphs once, with the tokenizer, into `resources/models/album-mini/prebuilt/`, and the
+loader uses them when their manifest says they were made from exactly the heads beside them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+PREBUILT_DIR = "prebuilt"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class PrebuiltGraphs:
+    image: Path
+    text: Path
+    tokenizer: Path
+
+
+def weights_digest(weights_path: Path) -> str:
+    return hashlib.sha256(Path(weights_path).read_bytes()).hexdigest()[:16]
+
+
+def find_prebuilt(resources_dir: Path, weights_path: Path, export_version: int) -> PrebuiltGraphs | None:
+    """The shipped graphs if they match these heads and this export version, else None."""
+    folder = Path(resources_dir) / PREBUILT_DIR
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    if manifest.get("export_version") != export_version or manifest.get("weights") != weights_digest(weights_path):
+        return None  # stale graphs would give vectors from other heads: better to export afresh
+    graphs = PrebuiltGraphs(folder / "image.onnx", folder / "text.onnx", folder / "tokenizer.json")
+    if not all(path.is_file() for path in (graphs.image, graphs.text, graphs.tokenizer)):
+        return None
+    return graphs
+
+
+def write_prebuilt(resources_dir: Path, out_dir: Path) -> Path:
+    """Export the graphs for the heads in `resources_dir` into `out_dir` (needs torch; build time only)."""
+    from album.models.mini import towers
+    from album.models.mini.model import EXPORT_VERSION, WEIGHTS_FILE, export_onnx
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    export_onnx(Path(resources_dir), out_dir / "image.onnx", out_dir / "text.onnx")
+    shutil.copyfile(towers.text_model_dir() / "tokenizer.json", out_dir / "tokenizer.json")
+    manifest = {"export_version": EXPORT_VERSION, "weights": weights_digest(Path(resources_dir) / WEIGHTS_FILE),
+                "towers": towers.towers_fingerprint()}
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")  # written last: marks it complete
+    return out_dir
+
