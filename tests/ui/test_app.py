@@ -27,6 +27,22 @@ def test_screenshot_of_the_duplicates_view(qtbot, library, flickr_photos, settin
     assert not QImage(str(shot)).isNull()
 
 
+def test_startup_report_marks_when_the_grid_is_interactive_and_quits(qtbot, library, flickr_photos, settings,
+                                                                     tmp_path, monkeypatch):
+    import json
+    import time
+
+    from album.ui.app import STARTUP_REPORT_ENV, run
+
+    library.add_folder(flickr_photos)
+    library.index()
+    report = tmp_path / "startup.json"
+    monkeypatch.setenv(STARTUP_REPORT_ENV, str(report))
+    started = time.time()
+    assert run(library, index=False, settings=settings) == 0
+    assert started < json.loads(report.read_text())["interactive_at"] <= time.time()
+
+
 def test_album_without_a_command_opens_the_app(monkeypatch, tmp_path):
     import album.ui.app
     from album.cli import main
