@@ -11,12 +11,10 @@ VERSION="$("$PYTHON" -c 'import album; print(album.__version__)')"
 ARCH="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 PREBUILT="$ROOT/build/album-mini-prebuilt"
 
-"$PYTHON" -m pip show pyinstaller >/dev/null 2>&1 || "$PYTHON" -m pip install --quiet 'pyinstaller>=6.10'
+"$PYTHON" -m pip show pyinstaller >/dev/null 2>&1 || "$PYTHON" -m pip install --quiet -e "$ROOT[packaging]"
 
 echo "== album-mini graphs"
-rm -rf "$PREBUILT"
-"$PYTHON" -c "import sys; from album.models.mini.prebuilt import write_prebuilt; from album.resources import resources_dir; \
-write_prebuilt(resources_dir() / 'models' / 'album-mini', sys.argv[1])" "$PREBUILT"
+"$PYTHON" "$ROOT/packaging/export_model.py" "$PREBUILT"
 
 echo "== PyInstaller"
 ALBUM_PREBUILT="$PREBUILT" ALBUM_VERSION="$VERSION" "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \

@@ -24,7 +24,7 @@ case "$PACKAGE" in
     *.deb)
         if [ "${ALBUM_CHECK_INSTALL:-0}" = 1 ]; then
             apt-get install -y -q "$(realpath "$PACKAGE")" >/dev/null
-            trap 'apt-get remove -y -q album >/dev/null; rm -rf "$WORK"' EXIT
+            trap 'apt-get purge -y -q album >/dev/null; rm -rf "$WORK"' EXIT
             BIN=/usr/bin/album
             [ -f /usr/share/applications/album.desktop ] || fail "no menu entry installed"
         else
