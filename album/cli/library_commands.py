@@ -36,7 +36,8 @@ def register(commands) -> None:
 
     model = commands.add_parser("model", help="show, list or switch the model that understands photos")
     model.add_argument("action", choices=["show", "list", "set"], nargs="?", default="show")
-    model.add_argument("name", nargs="?", help="album-mini, an open_clip ARCH/TAG, or hf-hub:org/repo")
+    model.add_argument("name", nargs="?", help="album-mini, onnx:org/repo[@DTYPE] or onnx:FOLDER, an open_clip "
+                       "ARCH/TAG, or hf-hub:org/repo")
     model.add_argument("--model-file", metavar="PATH", help="a local checkpoint (safetensors or state dict)")
     model.add_argument("--arch", help="the open_clip architecture of --model-file (e.g. ViT-B-32)")
     model.add_argument("--json", action="store_true")
@@ -141,11 +142,12 @@ def _model(library, args) -> int:
             size = f" (≈{m.download_mb} MB download)" if m.download_mb else ""
             print(f"{current} {m.model_id:34} {m.description}{size}")
         if not args.json:
-            print("  ...or any open_clip ARCH/TAG, hf-hub:org/repo, or --model-file PATH --arch ARCH")
+            print("  ...or onnx:org/repo or onnx:FOLDER (an ONNX CLIP export, optionally @q8), any open_clip "
+                  "ARCH/TAG, hf-hub:org/repo, or --model-file PATH --arch ARCH")
         return 0
     if args.action == "set":
         if not args.name and not args.model_file:
-            raise AlbumError("which model? e.g. `album model set ViT-B-32/laion2b_s34b_b79k`")
+            raise AlbumError("which model? e.g. `album model set onnx:Xenova/clip-vit-base-patch32`")
         from album.models import resolve_model
 
         source = resolve_model(args.name or "", model_file=args.model_file, arch=args.arch)

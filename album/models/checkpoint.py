@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import re
 from pathlib import Path
@@ -11,9 +10,9 @@ from typing import Mapping
 import torch
 
 from album.errors import ModelError
+from album.models.digest import files_digest
 
 _WRAPPER_KEYS = ("state_dict", "model")  # training scripts save {"state_dict": ...} or {"model": ...}
-_HASH_CHUNK = 4 << 20
 
 
 def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
@@ -53,17 +52,7 @@ def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
 
 def file_model_id(arch: str, path: Path) -> str:
     """`ARCH@<sha256 prefix>`: stable for the same bytes, new when the file changes, whatever its name."""
-    path = Path(path)
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(_HASH_CHUNK):  # chunked: checkpoints can be several GB
-                digest.update(chunk)
-    except FileNotFoundError:
-        raise ModelError(f"model file not found: {path}") from None
-    except OSError as error:
-        raise ModelError(f"cannot read model file {path}: {error.strerror or error}") from None
-    return f"{arch}@{digest.hexdigest()[:12]}"
+    return f"{arch}@{files_digest([Path(path)])}"
 
 
 def apply_state_dict(model: torch.nn.Module, state_dict: Mapping[str, torch.Tensor], *, arch: str, source: Path) -> None:

@@ -1,4 +1,5 @@
-"""Downloading open_clip models from the Hugging Face hub on first use, into album's cache.
+"""Downloading models from the Hugging Face hub on first use, into album's cache: open_clip models, and
+CLIP models exported to ONNX (album.models.onnx_clip), which need no PyTorch.
 
 Files live in huggingface_hub's own cache layout (models--org--name/{blobs,refs,snapshots}), so a
 cache filled by `hf download`, by open_clip or on another machine can be copied in and works as is.
@@ -134,10 +135,60 @@ def hf_hub_model_dir(
     return config_path.parent
 
 
+def onnx_clip_dir(
+    repo_id: str,
+    dtype: str = "fp32",
+    *,
+    cache_dir: Path,
+    progress: DownloadProgress | None = None,
+    endpoint: str | None = None,
+    offline: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
+    """The snapshot folder of an ONNX CLIP export (e.g. Xenova/clip-vit-base-patch32): the two graphs of
+    `dtype`, the tokenizer and the preprocessing, loadable by onnx_clip.folder_files."""
+    from album.models import onnx_clip
+
+    wants = _onnx_clip_wants(dtype)
+    try:
+        found = _fetch(repo_id, wants, Path(cache_dir), progress, endpoint, offline, timeout)
+    except _HubUnreachable as error:
+        names = [want.alternatives[0] for want in wants if want.required or want.alternatives[0] == onnx_clip.CONFIG]
+        urls = ", ".join(_file_url(endpoint, repo_id, name) for name in names)
+        raise ModelError(
+            f"Could not download {onnx_clip.hub_model_id(repo_id, dtype)}: there is no connection to the Hugging Face "
+            f"hub ({error}). album keeps working with its embedded model album-mini. To use this model anyway, "
+            f"download {urls} into one folder on a machine with a connection (`hf download {repo_id} "
+            f"{' '.join(names)} --local-dir FOLDER` does that), copy the folder here and run: "
+            f"album model set onnx:FOLDER" + ("" if dtype == onnx_clip.DEFAULT_DTYPE else f"@{dtype}")
+        ) from None
+    return found[0].parent  # tokenizer.json, always required, lies at the top of the snapshot
+
+
+def hub_reachable(repo_id: str, filename: str, *, endpoint: str | None = None, timeout: float = 3.0) -> bool:
+    """Whether the hub answers for a file of `repo_id` within `timeout` seconds: one HEAD, no retries.
+    Reads HF_ENDPOINT and HF_HUB_OFFLINE when called (huggingface_hub reads them once, at import)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE"):
+        return False
+    endpoint = endpoint or os.environ.get("HF_ENDPOINT", "").rstrip("/") or None
+    try:
+        with _hub_errors(repo_id):
+            _probe(repo_id, filename, endpoint, timeout)
+    except (_HubUnreachable, ModelError):
+        return False
+    return True
+
+
 def is_cached(model_ref: str, *, cache_dir: Path) -> bool:
     """Whether a hub model loads without any download. `model_ref` is spelt as album's registry does:
-    'ARCH/TAG' for an open_clip pretrained tag, 'hf-hub:org/repo' for an open_clip hub repo."""
+    'ARCH/TAG' for an open_clip pretrained tag, 'hf-hub:org/repo' for an open_clip hub repo, 'onnx:org/repo'
+    (optionally '@DTYPE') for an ONNX CLIP export."""
+    from album.models import onnx_clip
+
     cache_dir = Path(cache_dir)
+    if model_ref.startswith(onnx_clip.PREFIX):
+        repo_id, dtype = onnx_clip.split_dtype(model_ref[len(onnx_clip.PREFIX):])
+        return _from_cache(repo_id, _onnx_clip_wants(dtype), cache_dir) is not None
     if model_ref.startswith(HF_HUB_PREFIX):
         repo_id = model_ref[len(HF_HUB_PREFIX):]
         found = _from_cache(repo_id, [_Want((CONFIG_NAME,)), _Want(WEIGHTS_NAMES)], cache_dir)
@@ -383,6 +434,12 @@ def _tokenizer_wants(required: bool = True) -> list[_Want]:
     """AutoTokenizer needs tokenizer_config.json or tokenizer.json; the rest is taken when the repo has it."""
     optional = [_Want((name,), required=False) for name in TOKENIZER_NAMES if name != TOKENIZER_CORE[0]]
     return [_Want(TOKENIZER_CORE, required=required), *optional]
+
+
+def _onnx_clip_wants(dtype: str) -> list[_Want]:
+    from album.models.onnx_clip import hub_files
+
+    return [_Want(alternatives, required) for alternatives, required in hub_files(dtype)]
 
 
 def _has_tokenizer(found: tuple[list[Path | None], bool] | None) -> bool:
