@@ -11,7 +11,8 @@ queues another kind behind it:
 - `SEARCH` (1 thread): searches and library listings; a newer one supersedes an older one;
 - `THUMBNAILS` (2 threads): decoding thumbnails and full-size photos for the viewer;
 - `MODEL` (1 thread): loading and switching models, label previews, re-tagging;
-- `FILES` (1 thread): moving files (trash, undo, export), never queued behind an index run.
+- `FILES` (1 thread): moving files (trash, undo, export), never queued behind an index run;
+- `NETWORK` (1 thread): quick network checks (is the model hub there?), never queued behind a model load.
 
 `SynchronousTasks` has the same interface and runs everything at once on the calling thread,
 for tests that want determinism rather than threads.
@@ -34,7 +35,8 @@ SEARCH = "search"
 THUMBNAILS = "thumbnails"
 MODEL = "model"
 FILES = "files"
-POOL_SIZES = {INDEXING: 1, SEARCH: 1, THUMBNAILS: 2, MODEL: 1, FILES: 1}
+NETWORK = "network"
+POOL_SIZES = {INDEXING: 1, SEARCH: 1, THUMBNAILS: 2, MODEL: 1, FILES: 1, NETWORK: 1}
 
 Callback = Callable[[Any], None]
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar, QWidget,
+    QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget,
 )
 
 from album.ui import formatting
 from album.ui.settings_keys import WINDOW_GEOMETRY, WINDOW_STATE
+from album.ui.controllers.model_notice import ModelNoticeCheck
 from album.ui.controllers.search import SearchController
 from album.ui.tasks import FILES, MODEL
 from album.ui.widgets.albums_panel import AlbumsPanel
 from album.ui.widgets.folders_panel import AcceptsFolderDrops, FoldersPanel
 from album.ui.widgets.indexing_status import IndexingStatus
 from album.ui.widgets.library_page import LIBRARY, LibraryPage
+from album.ui.widgets.model_notice import ModelNotice
 from album.ui.widgets.photo_menu import build_photo_menu
 from album.ui.widgets.search_bar import SearchBar
 from album.ui.widgets.welcome import WelcomePage
@@ -41,10 +43,19 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.library_page)
         self.stack.setCurrentWidget(self.library_page)  # the welcome replaces it once we know there are no folders
-        self.setCentralWidget(self.stack)
+        self.model_notice = ModelNotice(self)
+        self.notice_check = ModelNoticeCheck(context, self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.model_notice)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self._views: dict[str, QWidget] = {"library": self.library_page}
         self.view = "library"
         self.viewer = None
+        self.settings_dialog = None
         self.remember_geometry = True
         self._build_toolbar()
         self._build_sidebar()
@@ -97,7 +108,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         file = self.menuBar().addMenu("&File")
         file.addAction("Add Folder…", QKeySequence("Ctrl+O"), self.folders_panel.choose_folder)
         file.addAction("Files That Could Not Be Read…", self._show_failures)
-        file.addAction("Settings…", QKeySequence.StandardKey.Preferences, self.show_settings)
+        file.addAction("Settings…", QKeySequence.StandardKey.Preferences, lambda: self.show_settings())
         file.addSeparator()
         file.addAction("Quit", QKeySequence.StandardKey.Quit, self.close)
         edit = self.menuBar().addMenu("&Edit")
@@ -134,17 +145,21 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.context.indexing.photosChanged.connect(self._photos_changed)
         self.context.indexing.runFailed.connect(lambda error: self.statusBar().showMessage(str(error), 10000))
         self.indexing_status.failuresWanted.connect(self._show_failures)
+        self.notice_check.checked.connect(self._show_model_notice)
+        self.model_notice.downloadWanted.connect(self._download_better_model)
 
     # --- starting ---------------------------------------------------------------------------------
 
-    def start(self, *, index: bool = True) -> None:
-        """After show(): list the folders (welcome or grid), then load the model and index.
+    def start(self, *, index: bool = True, notice: bool = True) -> None:
+        """After show(): list the folders (welcome or grid), then load the model and index, and check once
+        whether to tell a library on album-mini about a better model (`notice`; scripted windows skip it).
 
         The photos come first: the model and the index run start once the grid has its rows,
         so they do not compete with them for the first second (importing a model's framework
         holds Python's GIL for a few hundred ms at a time).
         """
         self._index_at_start = index
+        self._notice_at_start = notice
         self._started_background = False
         self._rows_ready = False
         self._folders_known: list | None = None
@@ -176,6 +191,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
                                     name="load model")
         if self._index_at_start and self._folders_known:
             self.context.indexing.start()
+        if self._notice_at_start:
+            self.notice_check.start()  # on the network pool: nothing waits for the hub to answer
 
     def _model_failed(self, error) -> None:
         QMessageBox.warning(self, "album", f"The model could not be loaded, so search is unavailable:\n{error}")
@@ -192,6 +209,18 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         elif self.search.active() and self.search.last_outcome is not None \
                 and self.search.last_outcome.similar_to is None:
             self.search.run_now()  # newly indexed photos may match the query on screen
+
+    def _show_model_notice(self, check) -> None:
+        """Once: album-mini is in use; a better model is one click away (hub reachable) or in Settings later."""
+        if check.reachable:
+            self.model_notice.show_upgrade(check.model_id, check.download_mb)
+        else:
+            self.model_notice.show_offline()
+        self.notice_check.mark_shown()
+
+    def _download_better_model(self, model_id: str) -> None:
+        self.model_notice.hide()
+        self.show_settings(model_id)
 
     # --- views ------------------------------------------------------------------------------------
 
@@ -299,10 +328,16 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
 
     # --- other windows ----------------------------------------------------------------------------
 
-    def show_settings(self) -> None:
+    def show_settings(self, model_id: str | None = None) -> None:
+        """Settings, window-modal but not blocking; `model_id` preselects a model on the Model tab."""
         from album.ui.widgets.settings_dialog import SettingsDialog
 
-        SettingsDialog(self.context, self).exec()
+        if self.settings_dialog is None or not self.settings_dialog.isVisible():
+            self.settings_dialog = SettingsDialog(self.context, self)
+        if model_id:
+            self.settings_dialog.select_model(model_id)
+        self.settings_dialog.open()
+        self.settings_dialog.raise_()
 
     def _show_failures(self) -> None:
         from album.ui.widgets.failed_files import FailedFilesDialog

@@ -23,7 +23,7 @@ class SettingsDialog(QDialog):
         self._token: PausableToken | None = None
         self.setWindowTitle("Settings")
         self.resize(620, 420)
-        tabs = QTabWidget(self)
+        tabs = self.tabs = QTabWidget(self)
         tabs.addTab(self._model_tab(), "Model")
         tabs.addTab(self._thresholds_tab(), "Thresholds")
         tabs.addTab(self._excluded_tab(), "Excluded Folders")
@@ -78,6 +78,13 @@ class SettingsDialog(QDialog):
         form.addRow("", QLabel("The device applies the next time album starts.", page))
         return page
 
+    def select_model(self, model_id: str) -> None:
+        """Preselect a model on the Model tab (e.g. the download the first-run notice offers)."""
+        ids = [info.model_id for info in self.model_infos]
+        if model_id in ids:
+            self.models.setCurrentIndex(ids.index(model_id))
+            self.tabs.setCurrentIndex(0)
+
     def _switch_model(self) -> None:
         name = self.model_infos[self.models.currentIndex()].model_id
         library, post, token = self._context.library, self._context.tasks.call_in_gui, PausableToken()
@@ -89,9 +96,18 @@ class SettingsDialog(QDialog):
         self.model_status.setText(f"Downloading and loading {name}… (search keeps using the current model)")
 
         def switch():
-            return library.set_model(name, progress=lambda p: post(self._progress, p), cancel=token)
+            return library.set_model(name, progress=lambda p: post(self._progress, p), cancel=token,
+                                     download_progress=lambda *d: post(self._downloaded, *d))
 
         self._context.tasks.run_task(MODEL, switch, self._switched, self._switch_failed, name="set model")
+
+    def _downloaded(self, file_name: str, done: int, total: int | None) -> None:
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * done / total))
+        self.model_status.setText(f"Downloading {formatting.file_name(file_name)}: {formatting.file_size(done)}"
+                                  + (f" of {formatting.file_size(total)}" if total else "")
+                                  + " (search keeps using the current model)")
 
     def _progress(self, progress) -> None:
         if progress.total:
