@@ -306,6 +306,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=None, help="feature cache root (default: user cache)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override a Recipe field for an experiment, as JSON (e.g. --set semantic_temperature=0.5)")
     args = parser.parse_args(argv)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     started = time.time()
@@ -316,6 +318,11 @@ def main(argv: list[str] | None = None) -> None:
     if not (args.data / "flickr8k" / "captions.csv").is_file():
         parser.error(f"training data not found: {args.data / 'flickr8k' / 'captions.csv'} (use --data)")
     recipe = Recipe()
+    for assignment in args.set:
+        name, _, value = assignment.partition("=")
+        if name not in Recipe.__dataclass_fields__:
+            parser.error(f"--set: Recipe has no field {name!r}")
+        setattr(recipe, name, type(getattr(recipe, name))(json.loads(value)))
     if args.seeds:
         recipe.seeds = args.seeds
     features = build_feature_set(args.data, args.cache, progress=log)
