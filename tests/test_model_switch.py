@@ -93,3 +93,32 @@ def test_a_hub_model_that_cannot_be_downloaded_changes_nothing(tmp_path, photos_
         message = str(error.value)
         assert "album-mini" in message and "--model-file" in message
         assert library.model_id == "random-tiny" and library.pending_model_id is None
+
+
+def test_an_updated_album_mini_re_embeds_the_library_instead_of_mixing_vectors(tmp_path, photos_dir):
+    from album import Library
+    from album.models.registry import builtin_version
+    from album.services.indexing import PipelineSettings
+
+    for i in range(6):
+        write_photo(photos_dir / f"{i:02}.jpg", seed=i, size=(160, 120))
+    current = builtin_version("album-mini")
+    with Library.open(tmp_path / "lib", pipeline=PipelineSettings(batch_size=4)) as library:
+        library.add_folder(photos_dir)
+        library.index()
+        assert library.model_id == "album-mini" and library.embeddings.count("album-mini") == 6
+        assert library.settings.get("vectors_version:album-mini") == current
+        # As if these vectors came from the heads an earlier release shipped.
+        library.settings.set("vectors_version:album-mini", "0123456789abcdef")
+
+    with Library.open(tmp_path / "lib", pipeline=PipelineSettings(batch_size=4)) as library:
+        assert library.models.retired == ["album-mini"]
+        assert library.embeddings.count("album-mini") == 0 and len(library.vector_index()) == 0
+        assert library.settings.get("vectors_version:album-mini") == current
+        summary = library.index()
+        assert summary.embedded == 6 and summary.indexed == 0  # re-embedded, not re-added
+        assert len(library.vector_index()) == 6
+        assert len(library.search("a photo", show_all=True)) == 6
+
+    with Library.open(tmp_path / "lib") as library:
+        assert library.models.retired == [] and library.embeddings.count("album-mini") == 6

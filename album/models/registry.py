@@ -76,6 +76,22 @@ SUGGESTED_HUB_MODELS = [
 ]
 
 
+def builtin_version(model_id: str) -> str | None:
+    """Which weights a built-in model has now: a short digest, or None for one that never changes.
+
+    album-mini keeps its id across releases while its heads may be retrained; vectors the old
+    heads made mean nothing to the new ones, so a library compares this with the version its
+    vectors were made with (services/models.py) and re-embeds when they differ.
+    """
+    if model_id != DEFAULT_MODEL_ID:
+        return None
+    from album.models.mini.model import WEIGHTS_FILE
+    from album.models.mini.prebuilt import weights_digest
+
+    weights = resources_dir() / "models" / DEFAULT_MODEL_ID / WEIGHTS_FILE
+    return weights_digest(weights) if weights.is_file() else None
+
+
 def available_models() -> list[ModelInfo]:
     return [ModelInfo(model_id, text) for model_id, text in BUILTIN.items()] + SUGGESTED_HUB_MODELS
 

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Callable
 
 from album.index import IndexHealth, VectorIndex, open_synced_index
+from album.index.sync import index_base
 from album.models import DEFAULT_MODEL_ID, EmbeddingModel, ModelSource
+from album.models.registry import builtin_version
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
 from album.store.settings import SettingsRepository
@@ -44,6 +46,8 @@ class LibraryModels:
         # The GUI loads models and indexes from several worker threads: load each only once.
         self._lock = threading.RLock()
         self.index_health: IndexHealth | None = None  # how the search index was found at open
+        self.retired: list[str] = []  # built-in models whose outdated vectors were dropped at open
+        self._retire_outdated_builtin_vectors()
 
     # --- which models ---------------------------------------------------------------------------
 
@@ -64,6 +68,34 @@ class LibraryModels:
         self._loaded[model.model_id] = model
         if self.source().model_id != model.model_id:
             self._settings.set("model", ModelSource(model.model_id, "builtin").to_json())
+
+    def _retire_outdated_builtin_vectors(self) -> None:
+        """Drop vectors an earlier release's album-mini made, so the next index run re-embeds.
+
+        An update can ship retrained heads under the same id; their text vectors cannot be
+        compared with the old heads' photo vectors (nor may the dimensions even agree). The
+        version that made a model's vectors is kept beside them, and checked at every open.
+        """
+        for source in self.sources_to_index():
+            if source.kind != "builtin" or (current := builtin_version(source.model_id)) is None:
+                continue
+            key = f"vectors_version:{source.model_id}"
+            made_with = self._settings.get(key)
+            if made_with == current:
+                continue
+            if made_with is None:
+                # A new library, or one from before versions were recorded (development builds
+                # only: every release records it): its vectors count as made by these weights.
+                self._settings.set(key, current)
+                continue
+            with self._db.write() as db:
+                db.execute("DELETE FROM embeddings WHERE model_id = ?", (source.model_id,))
+                db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, current))
+            for path in VectorIndex.files(index_base(self._index_dir, source.model_id)):
+                path.unlink(missing_ok=True)  # a stale index would only be repaired away to nothing
+            self.retired.append(source.model_id)
+            log.warning("%s was updated (%s -> %s): photos will be re-read with it at the next index run",
+                        source.model_id, made_with, current)
 
     # --- loading --------------------------------------------------------------------------------
 
