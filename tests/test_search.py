@@ -471,3 +471,13 @@ def test_the_cutoff_keeps_the_match_and_drops_most_of_the_library(real_album):
             assert Path(results.paths[0]).name == name or len(results) > 1
     assert np.median(kept) <= total / 4, kept  # a clear query does not return the library
     assert sum(1 for n in kept if n > 0) >= 0.8 * len(kept), kept  # and does return something
+
+
+def test_the_relevance_margin_means_the_same_logit_gap_for_every_model(tiny_model):
+    from album.models import load_model
+    from album.services.relevance import margin_for
+
+    mini = load_model("album-mini")
+    assert margin_for(mini) == pytest.approx(0.15, abs=0.001)  # where it was calibrated
+    # CLIP-style models (temperature 1/100) sit their cosines ~6x closer together.
+    assert margin_for(tiny_model) * 100.0 == pytest.approx(margin_for(mini) * mini.logit_scale)

@@ -21,11 +21,26 @@ NEUTRAL_PROMPTS = ("a photo", "an image", "a picture", "a photograph", "a snapsh
 # recall 0.50, 57 of 800 photos kept per query); 0.0 kept 260 of 800 (precision 0.15), i.e. a
 # third of the library for every query. Precision is understated: captions omit much.
 MARGIN = 0.15
+# Models differ in how far apart their cosines sit: CLIP's learned temperature is 1/100,
+# album-mini's 1/15.9. A margin is a difference of logits (cosine x scale) that means the same
+# for both, so MARGIN, measured on album-mini, becomes MARGIN_LOGITS / scale for any model.
+ALBUM_MINI_SCALE = 15.9
+MARGIN_LOGITS = MARGIN * ALBUM_MINI_SCALE
+DEFAULT_SCALE = 100.0  # CLIP's; models that learned their own expose `logit_scale`
+
+
+def logit_scale(model: EmbeddingModel) -> float:
+    return float(getattr(model, "logit_scale", DEFAULT_SCALE))
+
+
+def margin_for(model: EmbeddingModel) -> float:
+    """The relevance margin in this model's cosine units (0.15 for album-mini, 0.024 for CLIP)."""
+    return MARGIN_LOGITS / logit_scale(model)
 
 
 class RelevanceCutoff:
-    def __init__(self, margin: float = MARGIN, prompts: tuple[str, ...] = NEUTRAL_PROMPTS):
-        self.margin = margin
+    def __init__(self, margin: float | None = None, prompts: tuple[str, ...] = NEUTRAL_PROMPTS):
+        self.margin = margin  # None: each model's own (margin_for)
         self.prompts = prompts
         self._lock = threading.Lock()
         self._neutral: dict[str, np.ndarray] = {}  # model id → [prompts, dim]
@@ -39,7 +54,8 @@ class RelevanceCutoff:
         vectors = np.asarray(vectors, np.float32)
         if vectors.size == 0:
             return np.zeros(0, bool)
-        return vectors @ query > self.baseline(model, vectors) + self.margin
+        margin = margin_for(model) if self.margin is None else self.margin
+        return vectors @ query > self.baseline(model, vectors) + margin
 
     def _neutral_vectors(self, model: EmbeddingModel) -> np.ndarray:
         with self._lock:

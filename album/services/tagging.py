@@ -3,7 +3,7 @@
 A label's score for a photo is how much better its prompts describe the photo than neutral
 captions do ("a photo", "an image"...), beyond search's calibrated relevance margin, squashed to
 0-1 with the model's own temperature:
-    p = sigmoid(scale * (cos(photo, label) - cos(photo, neutral) - MARGIN)).
+    p = sigmoid(scale * (cos(photo, label) - cos(photo, neutral) - margin)), margin = relevance.margin_for(model).
 So p = 0.5, the default threshold, is exactly where search would start showing the photo for
 the label's words, whatever the model. A photo gets a label when p reaches the label's threshold
 and the label is among the photo's best few, so one strong subject does not drag in every
@@ -21,7 +21,7 @@ import numpy as np
 
 from album.models.base import EmbeddingModel, l2_normalise
 from album.services.labels import Label, LabelRepository
-from album.services.relevance import MARGIN, NEUTRAL_PROMPTS
+from album.services.relevance import NEUTRAL_PROMPTS, logit_scale, margin_for
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
 
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.5  # p = 0.5: the label's words clear search's relevance cutoff
 MAX_AUTO_TAGS = 3  # per photo: the best few labels, not every label that clears its threshold
-DEFAULT_SCALE = 100.0  # CLIP's temperature; models that learned their own expose `logit_scale`
 
 
 @dataclass(frozen=True)
@@ -78,10 +77,11 @@ class TaggingService:
 
     def probabilities(self, photo_vectors: np.ndarray, labels: list[Label]) -> np.ndarray:
         """[n_photos, n_labels] in 0-1: how much better each label fits than a neutral caption."""
-        scale = float(getattr(self._model(), "logit_scale", DEFAULT_SCALE))
+        model = self._model()
+        scale = logit_scale(model)
         neutral = np.stack([self._text_vector((prompt,)) for prompt in NEUTRAL_PROMPTS])
         baseline = (photo_vectors @ neutral.T).max(axis=1, keepdims=True)
-        margins = photo_vectors @ self.label_matrix(labels).T - baseline - MARGIN
+        margins = photo_vectors @ self.label_matrix(labels).T - baseline - margin_for(model)
         return 1.0 / (1.0 + np.exp(-scale * margins))
 
     def rank_labels(self, photo_vector: np.ndarray, labels: list[Label] | None = None) -> list[tuple[str, float]]:
