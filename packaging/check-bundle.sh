@@ -103,6 +103,30 @@ print(f"'in Tuscany' -> {len(names)} photos, all DSCN: {all(n.startswith('DSCN')
 assert names and all(n.startswith("DSCN") for n in names), names
 PY
 
+echo "== downloading a better model (an ONNX CLIP from a local fake hub)"
+if [ -x "$ROOT/.venv/bin/python" ]; then
+    "$ROOT/.venv/bin/python" "$ROOT/tests/serve_tiny_onnx_clip.py" "$WORK" &
+    HUB_PID=$!
+    for _ in $(seq 120); do [ -f "$WORK/hub-url" ] || sleep 0.5; done
+    read -r HUB_URL HUB_REPO < "$WORK/hub-url" || fail "the fake hub did not start"
+    user_env HF_HUB_OFFLINE=0 HF_ENDPOINT="$HUB_URL" "$BIN" model set "onnx:$HUB_REPO" \
+        || { kill "$HUB_PID"; fail "model download"; }
+    kill "$HUB_PID"
+    run status --json > "$WORK/status.json"
+    python3 - "$WORK/status.json" "onnx:$HUB_REPO" <<'PY' || fail "switching to the downloaded model"
+import json, sys
+status = json.load(open(sys.argv[1]))
+print(f"model {status['model']}, {status['vectors']} vectors, pending {status['pending_model']}")
+assert status["model"] == sys.argv[2] and status["vectors"] == 25 and not status["pending_model"], status
+PY
+    run search "a photo" --json --all > "$WORK/search.json"  # offline again: the cached model answers
+    python3 -c "import json,sys; hits=json.load(open(sys.argv[1])); print(f'search with it: {len(hits)} photos'); assert len(hits) == 25" \
+        "$WORK/search.json" || fail "search with the downloaded model"
+    run model set album-mini >/dev/null  # back, for the window and start-up checks below
+else
+    echo "skipped: needs the development install (.venv) to make and serve the test model"
+fi
+
 echo "== the window, offscreen"
 run gui --screenshot "$WORK/window.png" --search sunflower
 python3 - "$WORK/window.png" <<'PY' || fail "screenshot"

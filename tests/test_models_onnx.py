@@ -8,12 +8,9 @@ ONNX embeddings must match the torch model's; the folder is then served by the f
 
 from __future__ import annotations
 
-import gzip
-import json
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,89 +23,21 @@ from album.errors import ModelError
 from album.models import hub, onnx_clip
 from album.models.registry import SUGGESTED_HUB_MODELS, ModelSource, available_models, load_model, resolve_model
 from fake_hub import FakeHub, dead_endpoint
+from onnx_clip_files import IMAGE_SIZE, PREPROCESSOR, REPO, TextTower, export, write_tiny_onnx_clip
 from photo_files import write_photo
 
 TEXTS = ["a photo of a cat", "A cup of Coffee!", "mountains at dusk, isn't it? 123", "dog"]
 LONG_TEXT = "a very long caption " * 60  # far past CLIP's 77 tokens
-REPO = "album-test/tiny-clip-onnx"
-IMAGE_SIZE = 32
-# The preprocessor_config.json of openai/clip-vit-base-patch32 (the older, int spelling), at the tiny size.
-PREPROCESSOR = {
-    "crop_size": IMAGE_SIZE, "do_center_crop": True, "do_normalize": True, "do_resize": True,
-    "feature_extractor_type": "CLIPFeatureExtractor", "image_mean": list(onnx_clip.CLIP_MEAN),
-    "image_std": list(onnx_clip.CLIP_STD), "resample": 3, "size": IMAGE_SIZE,
-}
-
-
-def clip_tokenizer():
-    """The real CLIP tokenizer (49,408 BPE tokens) as transformers builds it, from open_clip's vocabulary file."""
-    from open_clip.tokenizer import bytes_to_unicode, default_bpe
-    from transformers import CLIPTokenizer
-
-    lines = gzip.open(default_bpe()).read().decode("utf-8").split("\n")[1 : 49152 - 256 - 2 + 1]
-    merges = [tuple(line.split()) for line in lines]
-    symbols = list(bytes_to_unicode().values())
-    specials = ["<|startoftext|>", "<|endoftext|>"]  # ids 49406 and 49407, as in every CLIP
-    vocab = [*symbols, *(s + "</w>" for s in symbols), *("".join(m) for m in merges), *specials]
-    return CLIPTokenizer(vocab={token: i for i, token in enumerate(vocab)}, merges=merges)
-
-
-def export(module, example, path: Path, inputs: list[str], output: str, axes: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer notes on transformers' shape checks
-        torch.onnx.export(module.eval(), example, str(path), input_names=inputs, output_names=[output],
-                          dynamic_axes=axes, opset_version=17, dynamo=False)
-
-
-class TextTower(torch.nn.Module):
-    def __init__(self, model, with_mask: bool):
-        super().__init__()
-        self.model, self.with_mask = model, with_mask
-
-    def forward(self, input_ids, attention_mask=None):
-        return self.model(input_ids=input_ids.long(), attention_mask=attention_mask).text_embeds
-
-
-class VisionTower(torch.nn.Module):
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, pixel_values):
-        return self.model(pixel_values=pixel_values).image_embeds
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """A tiny CLIP: its torch towers, and folders with its ONNX export as transformers.js lays it out."""
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPTextModelWithProjection, CLIPVisionModelWithProjection
+    from transformers import CLIPImageProcessor
 
     root = tmp_path_factory.mktemp("tiny-clip")
     folder = root / "tiny-clip"
-    tokenizer = clip_tokenizer()
-    tokenizer.save_pretrained(folder)  # tokenizer.json (no padding, no truncation in it) + tokenizer_config.json
-    towers = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
-              "projection_dim": 24}
-    config = CLIPConfig(text_config={**towers, "vocab_size": 49408, "max_position_embeddings": 77},
-                        vision_config={**towers, "image_size": IMAGE_SIZE, "patch_size": 16}, projection_dim=24)
-    config.save_pretrained(folder)
-    (folder / onnx_clip.PREPROCESSOR).write_text(json.dumps(PREPROCESSOR))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(3)
-        text = CLIPTextModelWithProjection(config.text_config).eval()
-        vision = CLIPVisionModelWithProjection(config.vision_config).eval()
-    # transformers.js' split export: input_ids alone → text_embeds; pixel_values → image_embeds.
-    ids = torch.tensor([[49406, 320, 2368, 49407]])
-    export(TextTower(text, False), (ids,), folder / "onnx/text_model.onnx", ["input_ids"], "text_embeds",
-           {"input_ids": {0: "batch_size", 1: "sequence_length"}, "text_embeds": {0: "batch_size"}})
-    export(VisionTower(vision), (torch.zeros(1, 3, IMAGE_SIZE, IMAGE_SIZE),), folder / "onnx/vision_model.onnx",
-           ["pixel_values"], "image_embeds", {"pixel_values": {0: "batch_size"}, "image_embeds": {0: "batch_size"}})
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    for tower in ("vision", "text"):  # real 8-bit weights, named as transformers.js names its q8 files
-        quantize_dynamic(str(folder / f"onnx/{tower}_model.onnx"), str(folder / f"onnx/{tower}_model_quantized.onnx"),
-                         weight_type=QuantType.QUInt8)
+    text, vision, tokenizer = write_tiny_onnx_clip(folder)
     photos = [Image.open(write_photo(root / f"p{i}.jpg", seed=i, size=size)).convert("RGB")
               for i, size in enumerate([(96, 64), (50, 90), (33, 32)])]
     return SimpleNamespace(folder=folder, text=text, vision=vision, tokenizer=tokenizer, photos=photos,
