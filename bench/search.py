@@ -322,6 +322,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.relevance is not None:
         return relevance_table(args.relevance or [-0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.05, 0.08])
+    # Always measure the ef search itself uses at each size (ranking.ef_for), beside the sweep.
+    args.efs = sorted(set(args.efs) | {ranking.ef_for(10, size=n) for n in args.sizes})
     model, label = load_text_model(args.dim)
     print(f"text encoder: {label}; dim {model.dim}")
     results = [run_size(n, model, args) for n in args.sizes]

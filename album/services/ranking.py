@@ -48,6 +48,10 @@ EXACT_MIN_CANDIDATES = 500
 # ~1 ms; for larger k, ef = 2k keeps recall@50 at 0.997 (ef 100).
 EF_MIN = 96
 EF_PER_K = 2
+# A bigger graph needs a wider beam for the same recall: at 1M photos recall@10 was 0.890 at ef
+# 96, 0.950 at 128 and 0.980 at 200 (bench.search), so ef grows as sqrt(photos / 100k) from
+# EF_MIN at 100k (304 at 1M).
+EF_REFERENCE_SIZE = 100_000
 # With hnswlib's filter, ef grows as 1 / allowed fraction, capped (table above).
 EF_FILTERED_MAX = 1024
 # Post-filtering fetches the unfiltered top k / fraction × OVERFETCH, at most POSTFILTER_MAX_K:
@@ -56,9 +60,10 @@ OVERFETCH = 2.0
 POSTFILTER_MAX_K = 200
 
 
-def ef_for(k: int, allowed_fraction: float = 1.0) -> int:
-    """ef for a top-k search: max(EF_MIN, 2k); with a filter, divided by the allowed fraction."""
-    ef = max(EF_MIN, EF_PER_K * k)
+def ef_for(k: int, allowed_fraction: float = 1.0, size: int = 0) -> int:
+    """ef for a top-k search in an index of `size` photos: max(EF_MIN scaled for size, 2k); with a
+    filter, divided by the allowed fraction."""
+    ef = max(EF_MIN, EF_PER_K * k, int(EF_MIN * (size / EF_REFERENCE_SIZE) ** 0.5))
     if allowed_fraction < 1.0:
         ef = int(min(EF_FILTERED_MAX, max(ef, EF_PER_K * k / max(allowed_fraction, 1e-3))))
     return max(ef, k)
@@ -88,7 +93,7 @@ class VectorRanker:
             # Most of the library asked for: one pass over every vector beats a graph walk.
             return self.exact(model_id, query, k, allowed)
         if allowed is None:
-            ids, scores = index.search(query, k, ef=ef_for(k))
+            ids, scores = index.search(query, k, ef=ef_for(k, size=len(index)))
             return Ranked(ids, scores, "hnsw")
         fraction = allowed.size / max(len(index), 1)
         wide = math.ceil(k / max(fraction, 1e-9) * OVERFETCH)
@@ -103,7 +108,7 @@ class VectorRanker:
     def post_filtered(self, index: VectorIndex, query: np.ndarray, k: int, allowed: np.ndarray, wide: int) -> Ranked:
         """The unfiltered top `wide`, keeping the allowed: fewer than k when the filter and the
         query disagree (then the caller asks hnswlib's filter)."""
-        ids, scores = index.search(query, wide, ef=ef_for(wide))
+        ids, scores = index.search(query, wide, ef=ef_for(wide, size=len(index)))
         keep = np.isin(ids, allowed, assume_unique=True)
         return Ranked(ids[keep][:k], scores[keep][:k], "post-filter")
 
@@ -111,7 +116,7 @@ class VectorRanker:
         members = set(allowed.tolist())
         k = min(k, len(members))
         try:
-            ids, scores = index.search(query, k, ef=ef_for(k, allowed.size / max(len(index), 1)),
+            ids, scores = index.search(query, k, ef=ef_for(k, allowed.size / max(len(index), 1), len(index)),
                                        allowed=members.__contains__)
         except RuntimeError:
             # hnswlib found fewer than k allowed photos (some have no vector yet): exact instead.

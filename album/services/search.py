@@ -258,7 +258,7 @@ class SearchService:
         vector, self_id, name = self._photo_vector(photo)
         index = self._index()
         k = min(limit + (self_id is not None), len(index))
-        ids, scores = index.search(vector, k, ef=ef_for(k)) if k > 0 else (np.empty(0, np.int64), np.empty(0))
+        ids, scores = index.search(vector, k, ef=ef_for(k, size=len(index))) if k > 0 else (np.empty(0, np.int64), np.empty(0))
         keep = ids != self_id if self_id is not None else np.ones(ids.size, bool)
         ids, scores = ids[keep][:limit], scores[keep][:limit]
         paths = self._photos.paths(ids.tolist())
