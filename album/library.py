@@ -239,6 +239,9 @@ class Library:
             if summary.photo_ids and self.labels.list():
                 self.tagging.retag(summary.photo_ids)
             if summary.photo_ids:
+                # Photos back from the trash get their manual tags and albums again (after
+                # auto-tagging, so a tag the user had hidden is hidden again).
+                self.trash.restore_user_state(summary.photo_ids)
                 self.places.fill_missing()  # reverse-geocode new GPS positions off the query path
             if not summary.cancelled:
                 self._finish_switch_if_complete()

@@ -443,3 +443,25 @@ def test_trash_failures_are_reported_and_keeper_must_exist(library, photos_dir, 
 def test_undo_on_windows_says_what_to_do_instead(tmp_path):
     with pytest.raises(TrashUnsupported, match="Recycle Bin"):
         find_trashed(tmp_path / "a.jpg", None, datetime.now(timezone.utc), platform="win32")
+
+
+def test_undo_gives_back_manual_tags_hidden_tags_and_album_places(one_family, temp_trash):
+    library, family, _ = one_family
+    copy = family[1]
+    library.tag(copy, "my holiday")
+    library.untag(copy, "beach")  # the user said: not a beach; auto-tagging must not bring it back
+    library.albums.create("Best of", library.photo_ids([copy]))
+    library.albums.create("Gone later", library.photo_ids([copy]))
+
+    action = library.trash.trash([copy])
+    assert library.photos.by_path(copy) is None and library.albums.photo_ids("Best of") == []
+    library.albums.delete("Gone later")  # deleted meanwhile: not recreated
+    library.undo_trash(action)
+
+    photo_id = library.photo_ids([copy])[0]
+    assert [(t.tag, t.source) for t in library.tags([copy])[str(copy)] if t.source == "manual"] == [("my holiday", "manual")]
+    hidden = library.database.query("SELECT tag FROM tags WHERE photo_id = ? AND hidden = 1", (photo_id,))
+    assert [r[0] for r in hidden] == ["beach"]
+    assert library.albums.photo_ids("Best of") == [photo_id]
+    assert [a.name for a in library.albums.list()] == ["Best of"]
+    assert library.database.query("SELECT count(*) FROM trash_journal WHERE kept IS NOT NULL")[0][0] == 0

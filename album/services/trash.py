@@ -5,13 +5,16 @@ them by hand. Each file's original path, content hash and time are journalled in
 `trash_journal` under one action id, so `undo` can put back exactly those bytes, and only them.
 
 The library forgets a trashed photo at once (its row, vectors, tags go; the caller's
-`forget_photos` drops its ids from the vector indexes), so search never shows it. `undo` puts the
-files back and returns their paths: indexing those paths brings them back into the library.
+`forget_photos` drops its ids from the vector indexes), so search never shows it. What only the
+user could have given it (manual and hidden tags, album places) is kept in the journal. `undo`
+puts the files back and returns their paths: indexing those paths brings them back into the
+library, which then gives them back what was kept (`restore_user_state`).
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import shutil
@@ -129,7 +132,7 @@ class TrashService:
                     (action_id, str(path), digest, _now().isoformat()),
                 )
             trashed.append(str(path))
-        self._forget(trashed)
+        self._forget(action_id, trashed)
         if failed:
             raise TrashFailed(
                 f"{len(failed)} of {len(failed) + len(trashed)} files could not be moved to the trash: "
@@ -150,11 +153,16 @@ class TrashService:
             raise TrashError(f"the photo to keep is missing: {keeper.path}; nothing was moved to the trash")
         return self.trash(m.path for m in group.members if m.photo_id != keep_id)
 
-    def _forget(self, paths: list[str]) -> None:
+    def _forget(self, action_id: str, paths: list[str]) -> None:
         if not paths:
             return
         ids = []
         with self._db.write() as db:
+            for path in paths:  # in the same transaction as the deletes: kept and gone together
+                kept = _user_state(db, path)
+                if kept:
+                    db.execute("UPDATE trash_journal SET kept = ? WHERE action_id = ? AND original_path = ?",
+                               (json.dumps(kept), action_id, path))
             for start in range(0, len(paths), 500):
                 chunk = paths[start : start + 500]
                 rows = db.execute(
@@ -163,6 +171,38 @@ class TrashService:
                 ids += [r[0] for r in rows]
         if ids and self._forget_photos:
             self._forget_photos(ids)
+
+    def restore_user_state(self, photo_ids: Iterable[int]) -> int:
+        """Give photos that came back from the trash their manual and hidden tags and album places.
+
+        Called for every newly indexed photo: a photo is the trashed one if it is at a journalled
+        original path with the journalled content, whether `undo` or the user's file manager put
+        it back. Albums deleted meanwhile are skipped. Returns how many photos got something back.
+        """
+        ids = list(photo_ids)
+        restored = 0
+        with self._db.write() as db:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows = db.execute(
+                    f"""SELECT p.id, j.id, j.kept FROM photos p JOIN trash_journal j
+                        ON j.original_path = p.path AND j.content_hash = p.content_hash
+                        WHERE p.id IN ({','.join('?' * len(chunk))}) AND j.kept IS NOT NULL
+                        ORDER BY j.id""",
+                    chunk,
+                ).fetchall()
+                latest = {photo_id: (journal_id, kept) for photo_id, journal_id, kept in rows}  # newest wins
+                for photo_id, (journal_id, kept) in latest.items():
+                    kept = json.loads(kept)
+                    for tag, source, score, hidden in kept.get("tags", []):
+                        db.execute("INSERT OR REPLACE INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, ?, ?, ?)",
+                                   (photo_id, tag, score, source, hidden))
+                    for album_id, added_at in kept.get("albums", []):
+                        db.execute("""INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at)
+                                      SELECT id, ?, ? FROM albums WHERE id = ?""", (photo_id, added_at, album_id))
+                    db.execute("UPDATE trash_journal SET kept = NULL WHERE id = ?", (journal_id,))  # given back once
+                    restored += 1
+        return restored
 
     # --- undoing --------------------------------------------------------------------------------
 
@@ -245,6 +285,25 @@ class TrashService:
                 "UPDATE trash_journal SET restored_at = ? WHERE id = ?",
                 [(_now().isoformat(), e.id) for e in entries],
             )
+
+
+def _user_state(db, path: str) -> dict:
+    """The photo's tags the user made or removed, and its album places: what re-indexing cannot recreate."""
+    tags = db.execute(
+        """SELECT t.tag, t.source, t.score, t.hidden FROM tags t JOIN photos p ON p.id = t.photo_id
+           WHERE p.path = ? AND (t.source = 'manual' OR t.hidden = 1)""",
+        (path,),
+    ).fetchall()
+    albums = db.execute(
+        """SELECT a.album_id, a.added_at FROM album_photos a JOIN photos p ON p.id = a.photo_id WHERE p.path = ?""",
+        (path,),
+    ).fetchall()
+    kept = {}
+    if tags:
+        kept["tags"] = [list(t) for t in tags]
+    if albums:
+        kept["albums"] = [list(a) for a in albums]
+    return kept
 
 
 def _same_content(path: Path, expected: str | None) -> bool:

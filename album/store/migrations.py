@@ -23,6 +23,9 @@ def _run_statements(db: sqlite_utils.Database, script: str) -> None:
         if sqlite3.complete_statement(statement):
             db.execute(statement)
             statement = ""
+    leftover = [line for line in statement.splitlines() if line.strip() and not line.strip().startswith("--")]
+    if leftover:  # e.g. a last statement whose ';' was swallowed by a trailing comment
+        raise ValueError(f"unterminated SQL statement in a migration: {statement.strip()[:200]}")
 
 
 def _initial_schema(db: sqlite_utils.Database) -> None:
@@ -137,9 +140,20 @@ def _services_schema(db: sqlite_utils.Database) -> None:
     )
 
 
+def _trash_keeps_user_state(db: sqlite_utils.Database) -> None:
+    """What the user gave a trashed photo (manual and hidden tags, album places) comes back on undo."""
+    _run_statements(
+        db,
+        """
+        ALTER TABLE trash_journal ADD COLUMN kept TEXT;  -- JSON: {"tags": [...], "albums": [...]}
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
+    ("0003_trash_keeps_user_state", _trash_keeps_user_state),
 ]
 
 
