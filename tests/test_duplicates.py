@@ -465,3 +465,23 @@ def test_undo_gives_back_manual_tags_hidden_tags_and_album_places(one_family, te
     assert library.albums.photo_ids("Best of") == [photo_id]
     assert [a.name for a in library.albums.list()] == ["Best of"]
     assert library.database.query("SELECT count(*) FROM trash_journal WHERE kept IS NOT NULL")[0][0] == 0
+
+
+def test_a_chain_of_edits_keeps_only_the_photos_that_match_the_keeper_itself(library, photos_dir):
+    from album.services.perceptual_hashes import PerceptualHashCache
+
+    # One picture at three sizes: the largest is the keeper. Their perceptual hashes are set to
+    # form a chain: A-B and B-C differ by 4 bits (the same photo), A-C by 8 (not the same).
+    paths = [write_photo(photos_dir / f"{name}.jpg", seed=7, size=size)
+             for name, size in (("A", (800, 600)), ("B", (640, 480)), ("C", (400, 300)))]
+    library.add_folder(photos_dir)
+    library.index()
+    with library.database.write() as db:
+        for path, phash in zip(paths, (0x00, 0x0F, 0xFF)):
+            PerceptualHashCache.put(db, library.photos.by_path(path).content_hash, phash)
+    chain = DuplicateThresholds(neighbours=8, same_steps=((6, -1.0),), similar_min_cosine=2.0)
+
+    (group,) = finder_of(library).find(tier="same", thresholds=chain)
+
+    assert group.keep.path == str(paths[0])
+    assert sorted(group.paths) == sorted(map(str, paths[:2])), "C is not the same photo as the keeper A"

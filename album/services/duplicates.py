@@ -218,6 +218,7 @@ class DuplicateFinder:
             cannot = self._cannot_links(photos, hash_index)
             same, similar = _classify(edges, thresholds)
             same_groups = _union(same, cannot, order=np.lexsort((-same.cosine, same.hamming)))
+            same_groups = self._confirmed_against_keepers(same_groups, by_hash, hashes, thresholds)
             claimed = {h for group in same_groups for h in group} | {h for h, ps in by_hash.items() if len(ps) > 1}
             unclaimed = ~(np.isin(similar.a, list(claimed)) | np.isin(similar.b, list(claimed)))
             similar = similar.select(unclaimed)
@@ -235,6 +236,32 @@ class DuplicateFinder:
         phashes = self._phashes.stored({p.content_hash for p in members})
         groups = [_group(name, group, vectors, phashes) for name, found in wanted for group in found]
         return sorted(groups, key=lambda g: (TIERS.index(g.tier), -len(g.members), g.keep.path))
+
+    def _confirmed_against_keepers(
+        self, groups: list[list[int]], by_hash: dict[int, list[PhotoFacts]], hashes: list[str],
+        thresholds: DuplicateThresholds,
+    ) -> list[list[int]]:
+        """Only the photos that are themselves "the same photo" as their group's keeper.
+
+        Union-find is transitive: A~B and B~C join A and C although a crop of a crop, or a
+        burst chained frame by frame, may no longer be the same picture as A. Resolving a
+        group trashes everything but the keeper, so each member must pass the "same" test
+        against the keeper itself; the rest leave the group (and may form "similar" groups).
+        """
+        if not groups:
+            return groups
+        vectors = dict(self._vectors([by_hash[h][0].id for group in groups for h in group]))
+        phashes = self._phashes.stored({hashes[h] for group in groups for h in group})
+        confirmed = []
+        for group in groups:
+            keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
+            keep_hash = next(h for h in group if hashes[h] == keeper.content_hash)
+            keep_vector, keep_phash = vectors.get(by_hash[keep_hash][0].id), phashes.get(keeper.content_hash)
+            kept = [h for h in group if h == keep_hash or _same_picture(
+                keep_vector, vectors.get(by_hash[h][0].id), keep_phash, phashes.get(hashes[h]), thresholds)]
+            if len(kept) > 1:
+                confirmed.append(kept)
+        return confirmed
 
     def _photo_facts(self, ids: list[int] | None = None) -> dict[int, PhotoFacts]:
         sql = """SELECT id, path, content_hash, width, height, size, mtime_ns, format,
@@ -362,6 +389,14 @@ def _classify(edges: _Edges, t: DuplicateThresholds) -> tuple[_Edges, _Edges]:
         same |= (edges.hamming >= 0) & (edges.hamming <= max_hamming) & (edges.cosine >= min_cosine)
     similar = ~same & (edges.cosine >= t.similar_min_cosine)
     return edges.select(same), edges.select(similar)
+
+
+def _same_picture(vector_a, vector_b, phash_a: int | None, phash_b: int | None, t: DuplicateThresholds) -> bool:
+    """The "same" tier's test for one pair (as _classify applies it to candidate edges)."""
+    if vector_a is None or vector_b is None or phash_a is None or phash_b is None:
+        return False
+    cosine, hamming = float(np.dot(vector_a, vector_b)), (phash_a ^ phash_b).bit_count()
+    return any(hamming <= max_hamming and cosine >= min_cosine for max_hamming, min_cosine in t.same_steps)
 
 
 def _union(edges: _Edges, cannot: dict[int, set[int]], order: np.ndarray) -> list[list[int]]:
