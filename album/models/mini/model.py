@@ -44,6 +44,12 @@ def default_export_dir() -> Path:
     return platformdirs.user_cache_path("album") / "models" / "album-mini"
 
 
+def recipe_image_tower(info: dict) -> towers.ImageTower:
+    """The image tower a recipe JSON's heads were trained on (Lite0 for recipes that predate the choice)."""
+    arch = info.get("towers", {}).get("image", {}).get("timm_arch", "efficientnet_lite0")
+    return towers.image_tower_for_arch(arch)
+
+
 def _heads_from_resources(weights: dict, info: dict):
     """Rebuild the image and text heads (torch modules) from the shipped tensors."""
     from album.models.mini.heads import ImageHead, TextHead
@@ -65,7 +71,8 @@ def export_onnx(resources_dir: Path, image_path: Path, text_path: Path) -> None:
 
     info = json.loads((resources_dir / RECIPE_FILE).read_text())
     image_head, text_head = _heads_from_resources(load_file(str(resources_dir / WEIGHTS_FILE)), info)
-    net = towers.load_image_tower()
+    tower = recipe_image_tower(info)
+    net = towers.load_image_tower(tower.name)
     text_tower = towers.load_text_tower()
     stages = tuple(int(k) for k in info["image_stages"])
 
@@ -91,7 +98,7 @@ def export_onnx(resources_dir: Path, image_path: Path, text_path: Path) -> None:
     for path in (image_path, text_path):
         path.parent.mkdir(parents=True, exist_ok=True)
     tokens = text_tower.tokenize(["a photo of a cat", "two dogs play in the snow"])
-    jobs = [(ImageGraph(), (torch.zeros(1, 3, towers.IMAGE_SIZE, towers.IMAGE_SIZE),), ["pixels"],
+    jobs = [(ImageGraph(), (torch.zeros(1, 3, tower.size, tower.size),), ["pixels"],
              {"pixels": {0: "n"}, "embedding": {0: "n"}}, image_path),
             (TextGraph(), (tokens["input_ids"], tokens["attention_mask"]), ["input_ids", "attention_mask"],
              {"input_ids": {0: "n", 1: "tokens"}, "attention_mask": {0: "n", 1: "tokens"}, "embedding": {0: "n"}},
@@ -114,8 +121,9 @@ class AlbumMiniModel:
     logit_scale = 100.0  # replaced by the learned one at load time
 
     def __init__(self, image_session, text_session, tokenizer, dim: int, device: str = "cpu",
-                 test_time_flip: bool = False):
+                 test_time_flip: bool = False, image_size: int = towers.IMAGE_SIZE):
         self._image = image_session
+        self.image_size = image_size
         self.test_time_flip = test_time_flip
         self._text = text_session
         self._tokenizer = tokenizer
@@ -124,14 +132,15 @@ class AlbumMiniModel:
         self.device = device
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
-        return towers.image_to_array(image)
+        return towers.image_to_array(image, self.image_size)
 
     def encode_preprocessed(self, batch: Sequence[Any]) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros((0, self.dim), np.float32)
         pixels = np.ascontiguousarray(np.stack([np.asarray(item, dtype=np.float32) for item in batch]))
-        if pixels.shape[1:] != (3, towers.IMAGE_SIZE, towers.IMAGE_SIZE):
-            raise ModelError(f"album-mini expects preprocessed arrays of shape (3, 224, 224), got {pixels.shape[1:]}")
+        expected = (3, self.image_size, self.image_size)
+        if pixels.shape[1:] != expected:
+            raise ModelError(f"album-mini expects preprocessed arrays of shape {expected}, got {pixels.shape[1:]}")
         if not self.test_time_flip:
             (vectors,) = self._image.run(None, {"pixels": pixels})
             return l2_normalise(vectors)
@@ -206,12 +215,13 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
     if info.get("schema") != RESOURCE_SCHEMA:
         raise ModelError(f"album-mini resources in {resources_dir} have schema {info.get('schema')}, "
                          f"this version reads schema {RESOURCE_SCHEMA}")
+    tower = recipe_image_tower(info)  # a name and a size: imports no tower package
     prebuilt = find_prebuilt(resources_dir, weights_path, EXPORT_VERSION)  # an installer ships these
     if prebuilt is not None:
         folder = prebuilt.image.parent
         image_path, text_path, tokenizer_path = prebuilt.image, prebuilt.text, prebuilt.tokenizer
     else:
-        key = f"v{EXPORT_VERSION}-{towers.towers_fingerprint()}-{_file_digest(weights_path)}"
+        key = f"v{EXPORT_VERSION}-{towers.towers_fingerprint(tower.name)}-{_file_digest(weights_path)}"
         folder = Path(export_dir or default_export_dir()) / key
         image_path, text_path = folder / "image.onnx", folder / "text.onnx"
         tokenizer_path = towers.text_model_dir() / "tokenizer.json"
@@ -238,8 +248,8 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
     except Exception as exc:
         raise ModelError(f"ONNX Runtime could not open album-mini's graphs in {folder}: {exc}") from exc
     flip = bool(info.get("test_time_flip", False)) if test_time_flip is None else test_time_flip
-    model = AlbumMiniModel(image_session, text_session, _load_tokenizer(tokenizer_path), dim=int(info["dim"]), device="cpu",
-                           test_time_flip=flip)
+    model = AlbumMiniModel(image_session, text_session, _load_tokenizer(tokenizer_path), dim=int(info["dim"]),
+                           device="cpu", test_time_flip=flip, image_size=tower.size)
     # The contrastive temperature it learned: tagging turns similarity margins into probabilities
     # with it (CLIP's is 1/100; album-mini's heads settled near 1/16).
     temperatures = [m["temperature"] for m in info.get("holdout_metrics", {}).get("seeds", []) if "temperature" in m]

@@ -47,14 +47,15 @@ def find_prebuilt(resources_dir: Path, weights_path: Path, export_version: int) 
 def write_prebuilt(resources_dir: Path, out_dir: Path) -> Path:
     """Export the graphs for the heads in `resources_dir` into `out_dir` (needs torch; build time only)."""
     from album.models.mini import towers
-    from album.models.mini.model import EXPORT_VERSION, WEIGHTS_FILE, export_onnx
+    from album.models.mini.model import EXPORT_VERSION, RECIPE_FILE, WEIGHTS_FILE, export_onnx, recipe_image_tower
 
     out_dir = Path(out_dir)
+    info = json.loads((Path(resources_dir) / RECIPE_FILE).read_text())
     out_dir.mkdir(parents=True, exist_ok=True)
     export_onnx(Path(resources_dir), out_dir / "image.onnx", out_dir / "text.onnx")
     shutil.copyfile(towers.text_model_dir() / "tokenizer.json", out_dir / "tokenizer.json")
     manifest = {"export_version": EXPORT_VERSION, "weights": weights_digest(Path(resources_dir) / WEIGHTS_FILE),
-                "towers": towers.towers_fingerprint()}
+                "towers": towers.towers_fingerprint(recipe_image_tower(info).name)}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")  # written last: marks it complete
     return out_dir
 

