@@ -12,7 +12,9 @@ queues another kind behind it:
 - `THUMBNAILS` (2 threads): decoding thumbnails and full-size photos for the viewer;
 - `MODEL` (1 thread): loading and switching models, label previews, re-tagging;
 - `FILES` (1 thread): moving files (trash, undo, export), never queued behind an index run;
-- `NETWORK` (1 thread): quick network checks (is the model hub there?), never queued behind a model load.
+- `NETWORK`: quick network checks (is the model hub there?), never queued behind a model load.
+  Each runs on its own daemon thread that nothing waits for: closing the app must not wait
+  for a hub that does not answer, and a check has nothing to save.
 
 `SynchronousTasks` has the same interface and runs everything at once on the calling thread,
 for tests that want determinism rather than threads.
@@ -36,7 +38,8 @@ THUMBNAILS = "thumbnails"
 MODEL = "model"
 FILES = "files"
 NETWORK = "network"
-POOL_SIZES = {INDEXING: 1, SEARCH: 1, THUMBNAILS: 2, MODEL: 1, FILES: 1, NETWORK: 1}
+POOL_SIZES = {INDEXING: 1, SEARCH: 1, THUMBNAILS: 2, MODEL: 1, FILES: 1}
+DETACHED = {NETWORK}  # run on daemon threads, outside the pools shutdown waits for
 
 Callback = Callable[[Any], None]
 
@@ -108,7 +111,10 @@ class TaskPools(QObject):
     ) -> Task:
         task = Task(name or getattr(func, "__name__", "task"))
         runnable = _Runnable(func, task, self._post, on_done, on_error or _raise)
-        self._pools[pool].start(runnable)
+        if pool in DETACHED:
+            threading.Thread(target=runnable.run, name=f"album-{pool}", daemon=True).start()
+        else:
+            self._pools[pool].start(runnable)
         return task
 
     def call_in_gui(self, callback: Callable[..., None], *args) -> None:

@@ -85,3 +85,18 @@ def test_pausable_token_holds_the_worker_until_resumed():
     token.pause()
     token.cancel()  # a paused run wakes up to notice the cancel
     assert token.cancelled and token.cancel_requested
+
+
+def test_closing_never_waits_for_a_network_check(qtbot, qapp):
+    from album.ui.tasks import NETWORK
+
+    pools = TaskPools()
+    hub_answers = threading.Event()
+    delivered = []
+    task = pools.run_task(NETWORK, lambda: hub_answers.wait(30), delivered.append, name="probe")
+    pools.shutdown()  # returns while the check still waits on a hub that has not answered
+    assert not task.finished.is_set()
+    hub_answers.set()
+    assert task.finished.wait(5)
+    qapp.processEvents()
+    assert delivered == []  # after shutdown, nothing is delivered
