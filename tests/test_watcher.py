@@ -3,6 +3,7 @@
 import os
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 from watchdog.observers import Observer
@@ -96,3 +97,31 @@ def test_watcher_falls_back_to_polling_when_native_watching_fails(library, photo
         assert wait_for(lambda: str(photos_dir / "polled.jpg") in ok_paths(library))
     finally:
         watcher.stop()
+
+
+class RefusesOneFolder(Observer):
+    """A native observer that runs out of inotify watches on one big folder only."""
+
+    refused = "nas"
+
+    def schedule(self, handler, path, *args, **kwargs):
+        if Path(path).name == self.refused:
+            raise OSError(28, "inotify watch limit reached")
+        return super().schedule(handler, path, *args, **kwargs)
+
+
+def test_only_the_folder_native_watching_refuses_is_polled(library, tmp_path):
+    local, nas = tmp_path / "local", tmp_path / RefusesOneFolder.refused
+    for folder in (local, nas):
+        folder.mkdir()
+        library.add_folder(folder)
+    watcher = LibraryWatcher(library, debounce=0.2, settle=0.5, poll_interval=0.3, observer_factory=RefusesOneFolder)
+    watcher.start()
+    try:
+        assert watcher.modes == {str(local): "native", str(nas): "polling"} and watcher.mode == "mixed"
+        write_photo(local / "instant.jpg", seed=4)
+        write_photo(nas / "polled.jpg", seed=5)
+        assert wait_for(lambda: {str(local / "instant.jpg"), str(nas / "polled.jpg")} <= ok_paths(library))
+    finally:
+        watcher.stop()
+    assert watcher.mode == "stopped"

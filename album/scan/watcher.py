@@ -92,59 +92,80 @@ class LibraryWatcher:
         self._observer_factory = observer_factory
         self._reconcile = reconcile_at_start
         self._dirty = _DirtyPaths(self._is_interesting)
-        self._observer: BaseObserver | None = None
+        self._native: BaseObserver | None = None
+        self._polling: BaseObserver | None = None  # created for the first folder native watching refuses
+        self.modes: dict[str, str] = {}  # folder → 'native' or 'polling'
         self._watched: set[Path] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # path -> (size, mtime_ns, first seen at that size): files waiting to stop growing
         self._settling: dict[Path, tuple[int, int, float]] = {}
         self._held: dict[Path, float] = {}  # ready paths waiting for the rest of their batch
-        self.mode = "stopped"  # 'native' or 'polling' once started
         self.idle = threading.Event()  # set whenever nothing is waiting to be indexed
 
     # --- lifecycle ----------------------------------------------------------------------------
 
+    @property
+    def mode(self) -> str:
+        """'native' or 'polling' when every folder is watched that way, 'mixed', or 'stopped'."""
+        kinds = set(self.modes.values())
+        return kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "stopped")
+
     def start(self) -> None:
-        self._observer = self._start_observer()
+        self._start_observers()
         self._thread = threading.Thread(target=self._run, name="album-watcher", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._dirty.wakeup.set()
-        if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(timeout=5)
+        for observer in (self._native, self._polling):
+            if observer is not None:
+                observer.stop()
+                observer.join(timeout=5)
         if self._thread is not None:
             self._thread.join(timeout=60)
-        self.mode = "stopped"
+        self.modes = {}
 
     def sync_folders(self) -> None:
         """Start watching folders added to the library since `start()` (and index them)."""
+        if self._native is None and self._polling is None:
+            return  # not started
         for folder in self._library.list_folders():
-            if folder.path not in self._watched and self._observer is not None:
-                self._observer.schedule(self._dirty, str(folder.path), recursive=True)
-                self._watched.add(folder.path)
+            if folder.path not in self._watched:
+                self._watch(folder.path)
                 self._dirty.mark(folder.path)
 
-    def _start_observer(self) -> BaseObserver:
-        folders = [f.path for f in self._library.list_folders()]
+    def _start_observers(self) -> None:
         try:
-            observer = self._observer_factory()
-            for folder in folders:
-                observer.schedule(self._dirty, str(folder), recursive=True)
-            observer.start()
-            self.mode = "native"
+            self._native = self._observer_factory()
+            self._native.start()
         except OSError as exc:
-            # Typically the inotify watch limit (ENOSPC) on a big tree, or a network share.
-            log.warning("native file watching failed (%s); polling every %.0fs instead", exc, self._poll_interval)
-            observer = PollingObserver(timeout=self._poll_interval)
-            for folder in folders:
-                observer.schedule(self._dirty, str(folder), recursive=True)
-            observer.start()
-            self.mode = "polling"
-        self._watched = set(folders)
-        return observer
+            log.warning("native file watching is unavailable (%s); polling every %.0fs", exc, self._poll_interval)
+            self._native = None
+        for folder in self._library.list_folders():
+            self._watch(folder.path)
+
+    def _watch(self, folder: Path) -> None:
+        """Watch natively where the system lets us; poll only the folders it refuses.
+
+        Typically the inotify watch limit (ENOSPC) on one big tree, or a network share: the
+        other folders keep instant, cheap native events instead of all being polled.
+        """
+        if self._native is not None:
+            try:
+                self._native.schedule(self._dirty, str(folder), recursive=True)
+                self.modes[str(folder)] = "native"
+                self._watched.add(folder)
+                return
+            except OSError as exc:
+                log.warning("cannot watch %s natively (%s); polling it every %.0fs", folder, exc, self._poll_interval)
+        if self._polling is None:
+            self._polling = PollingObserver(timeout=self._poll_interval)
+            self._polling.start()
+        self._polling.schedule(self._dirty, str(folder), recursive=True)
+        self.modes[str(folder)] = "polling"
+        self._watched.add(folder)
 
     # --- the worker ---------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ class IndexingController(QObject):
     runFailed = Signal(object)  # the exception
     stateChanged = Signal(str)  # IDLE, RUNNING, PAUSED, CANCELLING
     photosChanged = Signal()  # the set of indexed photos changed: views may reload
-    watchingChanged = Signal(str)  # the watcher's mode: 'native', 'polling' or 'stopped'
+    watchingChanged = Signal(str)  # the watcher's mode: 'native', 'polling', 'mixed' or 'stopped'
 
     def __init__(self, context, *, watch: bool = True, refresh_seconds: float = 1.0, parent=None):
         super().__init__(parent)
@@ -51,6 +51,10 @@ class IndexingController(QObject):
     @property
     def watch_mode(self) -> str:
         return self._watcher.mode if self._watcher is not None else "stopped"
+
+    def folder_watch_mode(self, folder: str) -> str:
+        """How one folder is watched: 'native', 'polling', or 'stopped' (not watched yet)."""
+        return self._watcher.modes.get(folder, "stopped") if self._watcher is not None else "stopped"
 
     def _set_state(self, state: str) -> None:
         if state != self._state:

@@ -74,9 +74,9 @@ class FoldersPanel(AcceptsFolderDrops, QWidget):
         self._show()
 
     def _show(self) -> None:
-        status = WATCH_WORDS.get(self._context.indexing.watch_mode, "")
         self.list.clear()
         for folder in self.folders:
+            status = WATCH_WORDS.get(self._context.indexing.folder_watch_mode(folder), "")
             item = QListWidgetItem(f"{Path(folder).name or folder}\n{status}" if status else (Path(folder).name or folder))
             item.setToolTip(folder)
             self.list.addItem(item)
