@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLICKR = ROOT.parent / "shared" / "data" / "flickr8k" / "images"
 
 
-def environment(home: Path, library: Path) -> dict[str, str]:
+def environment(library: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env.update(ALBUM_HOME=str(library), QT_QPA_PLATFORM="offscreen", HF_HUB_OFFLINE="1")
     return env
@@ -34,7 +34,7 @@ def environment(home: Path, library: Path) -> dict[str, str]:
 
 def index_rate(program: list[str], photos: Path, work: Path, count: int) -> float:
     library = work / f"library-{time.monotonic_ns()}"
-    env = environment(work, library)
+    env = environment(library)
     subprocess.run([*program, "folders", "add", str(photos)], env=env, check=True, capture_output=True)
     started = time.perf_counter()
     out = subprocess.run([*program, "index", "--json"], env=env, check=True, capture_output=True, text=True)
@@ -47,7 +47,7 @@ def index_rate(program: list[str], photos: Path, work: Path, count: int) -> floa
 
 def startup_seconds(program: list[str], library: Path, work: Path) -> float:
     report = work / "startup.json"
-    env = environment(work, library) | {"ALBUM_STARTUP_REPORT": str(report)}
+    env = environment(library) | {"ALBUM_STARTUP_REPORT": str(report)}
     started = time.time()
     subprocess.run([*program, "gui", "--no-index"], env=env, check=True, capture_output=True)
     seconds = json.loads(report.read_text())["interactive_at"] - started
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 rates[name].append(index_rate(program, photos, work, args.count))
 
         library = work / "startup-library"
-        env = environment(work, library)
+        env = environment(library)
         subprocess.run([*programs["dev"], "folders", "add", str(photos)], env=env, check=True, capture_output=True)
         subprocess.run([*programs["dev"], "index"], env=env, check=True, capture_output=True)
         starts = {name: [startup_seconds(program, library, work) for _ in range(5)] for name, program in programs.items()}

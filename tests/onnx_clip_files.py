@@ -95,3 +95,8 @@ def write_tiny_onnx_clip(folder: Path):
         quantize_dynamic(str(folder / f"onnx/{tower}_model.onnx"), str(folder / f"onnx/{tower}_model_quantized.onnx"),
                          weight_type=QuantType.QUInt8)
     return text, vision, tokenizer
+
+
+def served_files(folder: Path) -> dict[str, bytes]:
+    """The folder as the fake hub serves a repository: {relative path: bytes}."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

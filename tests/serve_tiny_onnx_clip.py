@@ -11,13 +11,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_hub import FakeHub  # noqa: E402
-from onnx_clip_files import REPO, write_tiny_onnx_clip  # noqa: E402
+from onnx_clip_files import REPO, served_files, write_tiny_onnx_clip  # noqa: E402
 
 if __name__ == "__main__":
     work = Path(sys.argv[1])
     folder = work / "tiny-clip"
     write_tiny_onnx_clip(folder)
-    files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    files = served_files(folder)
     with FakeHub({REPO: files}) as hub:
         (work / "hub-url.tmp").write_text(f"{hub.url} {REPO}\n")
         (work / "hub-url.tmp").rename(work / "hub-url")

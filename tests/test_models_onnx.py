@@ -23,7 +23,7 @@ from album.errors import ModelError
 from album.models import hub, onnx_clip
 from album.models.registry import SUGGESTED_HUB_MODELS, ModelSource, available_models, load_model, resolve_model
 from fake_hub import FakeHub, dead_endpoint
-from onnx_clip_files import IMAGE_SIZE, PREPROCESSOR, REPO, TextTower, export, write_tiny_onnx_clip
+from onnx_clip_files import IMAGE_SIZE, PREPROCESSOR, REPO, TextTower, export, served_files, write_tiny_onnx_clip
 from photo_files import write_photo
 
 TEXTS = ["a photo of a cat", "A cup of Coffee!", "mountains at dusk, isn't it? 123", "dog"]
@@ -163,10 +163,6 @@ def test_incomplete_folders_say_what_is_missing(tmp_path):
 
 
 # --- the hub -------------------------------------------------------------------------------------
-
-
-def served_files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_download_with_progress_then_the_cache_answers_with_the_hub_down(tiny, tmp_path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -76,6 +77,7 @@ SUGGESTED_HUB_MODELS = [
 ]
 
 
+@lru_cache(maxsize=None)  # shipped files do not change while album runs: hash once, not at every open
 def builtin_version(model_id: str) -> str | None:
     """Which weights a built-in model has now: a short digest, or None for one that never changes.
 

@@ -384,9 +384,7 @@ def _lookup(photo_ids: np.ndarray, photo_hash: np.ndarray, ids: np.ndarray) -> n
 
 def _classify(edges: _Edges, t: DuplicateThresholds) -> tuple[_Edges, _Edges]:
     """Split candidate edges into "same" (confirmed by the hash) and "similar" (the rest above the bar)."""
-    same = np.zeros(len(edges.a), dtype=bool)
-    for max_hamming, min_cosine in t.same_steps:
-        same |= (edges.hamming >= 0) & (edges.hamming <= max_hamming) & (edges.cosine >= min_cosine)
+    same = _passes_same_steps(edges.hamming, edges.cosine, t)
     similar = ~same & (edges.cosine >= t.similar_min_cosine)
     return edges.select(same), edges.select(similar)
 
@@ -396,7 +394,15 @@ def _same_picture(vector_a, vector_b, phash_a: int | None, phash_b: int | None, 
     if vector_a is None or vector_b is None or phash_a is None or phash_b is None:
         return False
     cosine, hamming = float(np.dot(vector_a, vector_b)), (phash_a ^ phash_b).bit_count()
-    return any(hamming <= max_hamming and cosine >= min_cosine for max_hamming, min_cosine in t.same_steps)
+    return bool(_passes_same_steps(np.int64(hamming), np.float64(cosine), t))
+
+
+def _passes_same_steps(hamming, cosine, t: DuplicateThresholds):
+    """Element-wise: passes any (most differing bits, least cosine) step; hamming < 0 is unknown."""
+    same = np.zeros(np.shape(cosine), dtype=bool)
+    for max_hamming, min_cosine in t.same_steps:
+        same |= (hamming >= 0) & (hamming <= max_hamming) & (cosine >= min_cosine)
+    return same
 
 
 def _union(edges: _Edges, cannot: dict[int, set[int]], order: np.ndarray) -> list[list[int]]:

@@ -11,7 +11,6 @@ Installers ship the graphs ready-made instead (prebuilt.py), so they need no tor
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,7 +25,7 @@ from PIL import Image
 from album.errors import ModelError
 from album.models.base import l2_normalise
 from album.models.mini import towers
-from album.models.mini.prebuilt import find_prebuilt
+from album.models.mini.prebuilt import find_prebuilt, weights_digest
 
 log = logging.getLogger(__name__)
 
@@ -179,10 +178,6 @@ def _remove_stale_exports(current: Path) -> None:
             shutil.rmtree(sibling, ignore_errors=True)  # a file still open elsewhere just stays
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
 def _load_tokenizer(path: Path):
     from tokenizers import Tokenizer
 
@@ -221,7 +216,7 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
         folder = prebuilt.image.parent
         image_path, text_path, tokenizer_path = prebuilt.image, prebuilt.text, prebuilt.tokenizer
     else:
-        key = f"v{EXPORT_VERSION}-{towers.towers_fingerprint(tower.name)}-{_file_digest(weights_path)}"
+        key = f"v{EXPORT_VERSION}-{towers.towers_fingerprint(tower.name)}-{weights_digest(weights_path)}"
         folder = Path(export_dir or default_export_dir()) / key
         image_path, text_path = folder / "image.onnx", folder / "text.onnx"
         tokenizer_path = towers.text_model_dir() / "tokenizer.json"

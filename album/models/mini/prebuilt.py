@@ -8,11 +8,12 @@ loader uses them when their manifest says they were made from exactly the heads 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from album.models.digest import files_digest
 
 PREBUILT_DIR = "prebuilt"
 MANIFEST = "manifest.json"
@@ -26,7 +27,8 @@ class PrebuiltGraphs:
 
 
 def weights_digest(weights_path: Path) -> str:
-    return hashlib.sha256(Path(weights_path).read_bytes()).hexdigest()[:16]
+    """Which heads these are: also the user-cache export's key, and what a library's vectors record."""
+    return files_digest([weights_path], length=16)
 
 
 def find_prebuilt(resources_dir: Path, weights_path: Path, export_version: int) -> PrebuiltGraphs | None:
