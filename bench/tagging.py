@@ -58,7 +58,7 @@ def main() -> int:
             in_tags += wanted in photo_tags
             n_tags += len(photo_tags)
     n = len(truth)
-    print(f"model {model.model_id}: {n} Caltech photos, {len(names)} labels (default prompt ensembles)")
+    print(f"model {model.model_id}: {n} Caltech photos, {len(names)} labels (no custom prompts: embedded as tagging does)")
     print(f"top-1 {100 * top1 / n:.1f}%  top-5 {100 * top5 / n:.1f}%  (target top-1 ≥ 55%)")
     print(f"automatic tags: true label among a photo's tags for {100 * in_tags / n:.1f}% of photos, "
           f"{n_tags / n:.2f} tags per photo")

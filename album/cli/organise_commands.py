@@ -15,6 +15,8 @@ def register(commands) -> None:
     labels.add_argument("--prompt", action="append", default=[], metavar="TEXT",
                         help="a sentence describing the label (repeatable); default: templates")
     labels.add_argument("--threshold", type=float, help="0-1: how sure a tag must be (default 0.5)")
+    labels.add_argument("--explain", action="store_true",
+                        help="also say how the model reads each label (e.g. a dictionary sense for rare words)")
     labels.add_argument("--json", action="store_true")
     labels.set_defaults(handler=_labels)
 
@@ -55,7 +57,8 @@ def _labels(library, args) -> int:
         for label in labels:
             threshold = f" (threshold {label.threshold:g})" if label.threshold is not None else ""
             prompts = f": {'; '.join(label.prompts)}" if label.prompts else ""
-            print(f"{label.name}{threshold}{prompts}")
+            reading = library.tagging.explain_label(label) if args.explain else ""
+            print(f"{label.name}{threshold}{prompts}{f'  [{reading}]' if reading else ''}")
     return 0
 
 

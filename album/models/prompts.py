@@ -42,6 +42,15 @@ def ensemble_label_vectors(labels: Sequence[str], encode_texts: Callable[[list[s
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
+def label_vectors(model, labels: Sequence[str]) -> np.ndarray:
+    """The vectors a model tags with: its own `label_vectors` when it has one (album-mini grounds
+    unfamiliar words in a dictionary), else the plain prompt ensemble. float32 [n, dim]."""
+    own = getattr(model, "label_vectors", None)
+    if own is not None:
+        return np.asarray(own(list(labels)), dtype=np.float32)
+    return ensemble_label_vectors([label_to_phrase(label) for label in labels], model.encode_texts)
+
+
 def imagenet_class_prompts(templates: Sequence[str] = LABEL_TEMPLATES) -> list[tuple[int, str, bool]]:
     """Sentences describing each of the 1,000 ImageNet classes: `(class, text, is_definition)`.
 

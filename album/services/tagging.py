@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from album.models.base import EmbeddingModel, l2_normalise
+from album.models.prompts import label_vectors
 from album.services.labels import Label, LabelRepository
 from album.services.relevance import NEUTRAL_PROMPTS, logit_scale, margin_for
 from album.store.database import Database
@@ -71,9 +72,25 @@ class TaggingService:
             self._text_cache[key] = l2_normalise(model.encode_texts(list(prompts)).mean(axis=0, keepdims=True))[0]
         return self._text_cache[key]
 
+    def _label_vector(self, label: Label) -> np.ndarray:
+        if label.prompts:  # the user's own phrasings are taken as they are
+            return self._text_vector(tuple(label.prompts))
+        model = self._model()
+        key = (model.model_id, ("label", label.name))
+        if key not in self._text_cache:
+            # The model's own label embedding: for album-mini the prompt ensemble, grounded in a
+            # dictionary when the heads never learned the word (album.models.mini.grounding).
+            self._text_cache[key] = label_vectors(model, [label.name])[0]
+        return self._text_cache[key]
+
     def label_matrix(self, labels: list[Label]) -> np.ndarray:
-        """One unit vector per label (its prompt ensemble), float32 [n_labels, dim]."""
-        return np.stack([self._text_vector(tuple(label.effective_prompts())) for label in labels])
+        """One unit vector per label, float32 [n_labels, dim]."""
+        return np.stack([self._label_vector(label) for label in labels])
+
+    def explain_label(self, label: Label) -> str:
+        """How the model reads a label ('' when by its plain words), for the labels list."""
+        explain = getattr(self._model(), "explain_label", None)
+        return explain(label.name) if explain is not None and not label.prompts else ""
 
     def probabilities(self, photo_vectors: np.ndarray, labels: list[Label]) -> np.ndarray:
         """[n_photos, n_labels] in 0-1: how much better each label fits than a neutral caption."""

@@ -26,6 +26,7 @@ from album.errors import ModelError
 from album.models.base import l2_normalise
 from album.models.mini import towers
 from album.models.mini.prebuilt import find_prebuilt, weights_digest
+from album.models.prompts import ensemble_label_vectors, label_to_phrase
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,12 @@ class AlbumMiniModel:
     logit_scale = 100.0  # replaced by the learned one at load time
 
     def __init__(self, image_session, text_session, tokenizer, dim: int, device: str = "cpu",
-                 test_time_flip: bool = False, image_size: int = towers.IMAGE_SIZE):
+                 test_time_flip: bool = False, image_size: int = towers.IMAGE_SIZE,
+                 resources_dir: Path | None = None):
         self._image = image_session
+        self._resources_dir = resources_dir
+        self._grounding = None
+        self._grounding_lock = threading.Lock()
         self.image_size = image_size
         self.test_time_flip = test_time_flip
         self._text = text_session
@@ -165,6 +170,36 @@ class AlbumMiniModel:
             (vectors,) = self._text.run(None, {"input_ids": ids, "attention_mask": mask})
             out[idx] = vectors
         return l2_normalise(out)
+
+
+    def label_vectors(self, labels: Sequence[str]) -> np.ndarray:
+        """Unit vectors for tagging labels: the prompt ensemble, plus dictionary and ImageNet
+        grounding for words the heads never learned (see grounding.py). float32 [n, dim]."""
+        grounding = self._label_grounding()
+        if grounding is None:
+            return ensemble_label_vectors([label_to_phrase(label) for label in labels], self.encode_texts)
+        return grounding.vectors(labels)
+
+    def explain_label(self, label: str) -> str:
+        grounding = self._label_grounding()
+        return grounding.explain(label) if grounding is not None else ""
+
+    def _label_grounding(self):
+        """Built on first use (the lexicon takes ~1 s to read); None without the shipped files."""
+        with self._grounding_lock:
+            if self._grounding is None and self._resources_dir is not None:
+                from album.models.lexicon import default_lexicon
+                from album.models.mini import grounding
+
+                vocabulary = self._resources_dir / grounding.VOCABULARY_FILE
+                if not vocabulary.is_file():
+                    log.warning("album-mini: %s is missing; labels use plain prompts", vocabulary)
+                    self._resources_dir = None  # warn once
+                    return None
+                self._grounding = grounding.LabelGrounding(
+                    self.encode_texts, default_lexicon(), grounding.read_vocabulary(vocabulary),
+                    grounding.class_vectors(self._resources_dir / WEIGHTS_FILE))
+            return self._grounding
 
 
 def _remove_stale_exports(current: Path) -> None:
@@ -244,7 +279,7 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
         raise ModelError(f"ONNX Runtime could not open album-mini's graphs in {folder}: {exc}") from exc
     flip = bool(info.get("test_time_flip", False)) if test_time_flip is None else test_time_flip
     model = AlbumMiniModel(image_session, text_session, _load_tokenizer(tokenizer_path), dim=int(info["dim"]),
-                           device="cpu", test_time_flip=flip, image_size=tower.size)
+                           device="cpu", test_time_flip=flip, image_size=tower.size, resources_dir=resources_dir)
     # The contrastive temperature it learned: tagging turns similarity margins into probabilities
     # with it (CLIP's is 1/100; album-mini's heads settled near 1/16).
     temperatures = [m["temperature"] for m in info.get("holdout_metrics", {}).get("seeds", []) if "temperature" in m]

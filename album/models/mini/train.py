@@ -304,6 +304,17 @@ def save(out_dir: Path, image_head: ImageHead, text_head: TextHead, recipe: Reci
     (out_dir / RECIPE_FILE).write_text(json.dumps(info, indent=2) + "\n")
 
 
+def save_vocabulary(out_dir: Path, flickr) -> None:
+    """Which words the heads learned from captions, and how often: tagging grounds the rarer ones
+    in a dictionary (grounding.py). Counts over the train split's captions."""
+    from album.models.mini import grounding
+
+    train_captions = [caption for caption, image in zip(flickr.captions, flickr.caption_image)
+                      if flickr.split[image] == "train"]
+    grounding.write_vocabulary(out_dir / grounding.VOCABULARY_FILE, grounding.count_caption_words(train_captions),
+                               f"flickr8k train split, {len(train_captions)} captions")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding flickr8k/")
@@ -342,6 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     log(f"{len(members)} seeds averaged, on held-out train photos: {_rounded(metrics['averaged'])}")
     log(f"  with test-time flip: {_rounded(metrics['averaged_with_flip'])}")
     save(args.out, image_head, text_head, recipe, metrics)
+    save_vocabulary(args.out, features.flickr)
     log(f"wrote {args.out}")
 
 
