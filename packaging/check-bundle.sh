@@ -107,6 +107,11 @@ print(f"'in Tuscany' -> {', '.join(names)}")
 assert names == [f"DSCN00{n}.jpg" for n in (10, 12, 21, 25, 27)], names  # the Arezzo photos, no others
 PY
 
+echo "== a label album-mini never learned is read through the shipped lexicon"
+run labels add euphonium >/dev/null
+run labels list --explain | grep "^euphonium .*read as: a bass horn" || fail "label grounding (resources/lexicon)"
+run labels remove euphonium >/dev/null
+
 echo "== downloading a better model (an ONNX CLIP from a local fake hub)"
 if [ -x "$ROOT/.venv/bin/python" ]; then
     "$ROOT/.venv/bin/python" "$ROOT/tests/serve_tiny_onnx_clip.py" "$WORK" &
