@@ -47,6 +47,7 @@ class Lexicon:
         self._lemmas: dict[str, list[int]] = data["lemmas"]  # lemma -> offsets, most common sense first
         self._exceptions: dict[str, str] = data["exceptions"]  # irregular plurals: "mice" -> "mouse"
         self.imagenet: list[int] = data["imagenet"]  # ImageNet class index -> synset offset
+        self._imagenet_class = {offset: k for k, offset in enumerate(self.imagenet)}
         self._physical: dict[int, bool] = {}
         self._hyponyms: dict[int, list[int]] = {}
         for offset, (_, _, hypernyms) in self._synsets.items():
@@ -100,24 +101,23 @@ class Lexicon:
         """ImageNet classes (indices) at or below this synset; if none, below its parent, then its
         grandparent (up to `max_up` levels): the nearest level that has any. "ketch" has none of
         its own, its parent "sailing vessel" holds schooner, catamaran and trimaran."""
-        classes = {offset: k for k, offset in enumerate(self.imagenet)}
         level = [offset]
         for _ in range(max_up + 1):
-            found = sorted({k for synset in level for k in self._classes_below(synset, classes)})
+            found = sorted({k for synset in level for k in self._classes_below(synset)})
             if found:
                 return found
             level = [parent for synset in level for parent in self._synsets[synset][2]]
         return []
 
-    def _classes_below(self, offset: int, classes: dict[int, int]) -> list[int]:
+    def _classes_below(self, offset: int) -> list[int]:
         found, stack, seen = [], [offset], set()
         while stack:
             synset = stack.pop()
             if synset in seen:
                 continue
             seen.add(synset)
-            if synset in classes:
-                found.append(classes[synset])  # an ImageNet class: its own subtypes are not classes
+            if synset in self._imagenet_class:
+                found.append(self._imagenet_class[synset])  # an ImageNet class: its own subtypes are not classes
             else:
                 stack.extend(self._hyponyms.get(synset, ()))
         return found

@@ -48,7 +48,7 @@ def label_vectors(model, labels: Sequence[str]) -> np.ndarray:
     own = getattr(model, "label_vectors", None)
     if own is not None:
         return np.asarray(own(list(labels)), dtype=np.float32)
-    return ensemble_label_vectors([label_to_phrase(label) for label in labels], model.encode_texts)
+    return ensemble_label_vectors(labels, model.encode_texts)
 
 
 def imagenet_class_prompts(templates: Sequence[str] = LABEL_TEMPLATES) -> list[tuple[int, str, bool]]:

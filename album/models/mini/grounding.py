@@ -86,9 +86,8 @@ class LabelGrounding:
             return []
         return self._lexicon.senses(phrase, physical=True)[:SENSES]
 
-    def neighbours(self, phrase: str) -> list[int]:
+    def _neighbours(self, senses: list[Sense]) -> list[int]:
         """ImageNet class indices that lend their visual knowledge to an unfamiliar phrase."""
-        senses = self.senses(phrase)
         return self._lexicon.imagenet_relatives(senses[0].offset, NEIGHBOUR_LEVELS) if senses else []
 
     def vectors(self, labels: Sequence[str]) -> np.ndarray:
@@ -105,7 +104,7 @@ class LabelGrounding:
                     prompts.append(f"a photo of a {phrase}, a kind of {self._lexicon.sense(sense.hypernyms[0]).word}")
             gloss = l2_normalise(self._encode(prompts).mean(axis=0, keepdims=True))[0]
             vector = l2_normalise((vectors[row] + GLOSS_WEIGHT * gloss)[None])[0]
-            neighbours = self.neighbours(phrase)
+            neighbours = self._neighbours(senses)
             if neighbours:
                 borrowed = l2_normalise(self._class_vectors[neighbours].mean(axis=0, keepdims=True))[0]
                 vector = l2_normalise((vector + NEIGHBOUR_WEIGHT * borrowed)[None])[0]
@@ -119,7 +118,7 @@ class LabelGrounding:
         if not senses:
             return ""
         text = f"read as: {senses[0].definition}"
-        neighbours = self.neighbours(phrase)
+        neighbours = self._neighbours(senses)
         if neighbours:
             names = [self._lexicon.sense(self._lexicon.imagenet[k]).word for k in neighbours[:4]]
             text += f"; looks like: {', '.join(names)}{'...' if len(neighbours) > 4 else ''}"

@@ -26,7 +26,7 @@ from album.errors import ModelError
 from album.models.base import l2_normalise
 from album.models.mini import towers
 from album.models.mini.prebuilt import find_prebuilt, weights_digest
-from album.models.prompts import ensemble_label_vectors, label_to_phrase
+from album.models.prompts import ensemble_label_vectors
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class AlbumMiniModel:
         grounding for words the heads never learned (see grounding.py). float32 [n, dim]."""
         grounding = self._label_grounding()
         if grounding is None:
-            return ensemble_label_vectors([label_to_phrase(label) for label in labels], self.encode_texts)
+            return ensemble_label_vectors(labels, self.encode_texts)
         return grounding.vectors(labels)
 
     def explain_label(self, label: str) -> str:
