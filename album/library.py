@@ -20,8 +20,8 @@ from album.index import VectorIndex
 from album.media.thumbnails import ThumbnailCache
 from album.models import EmbeddingModel, ModelSource, load_model, resolve_model
 from album.progress import CancelToken, Progress, ProgressCallback
-from album.scan.changes import plan_changes
-from album.scan.walker import walk_photos
+from album.scan.changes import one_path_per_file, plan_changes
+from album.scan.walker import LibraryCoverage, walk_photos
 from album.services.indexing import EmbeddingTarget, IndexingPipeline, IndexSummary, PipelineSettings
 from album.resources import resources_dir
 from album.services.albums import AlbumService, SmartQuery
@@ -220,10 +220,12 @@ class Library:
             if progress:
                 progress(Progress("scanning", 0, 0))
             found, known = [], {}
+            excluded = (self.path, *self.excluded_folders())
+            coverage = LibraryCoverage([f.path for f in self.folders.list()], excluded)
             for scope, folder in scopes:
-                excluded = (self.path, *self.excluded_folders())
-                found.extend((f, folder.id) for f in walk_photos(scope, exclude=excluded))
+                found.extend((f, folder.id) for f in walk_photos(scope, exclude=excluded, coverage=coverage))
                 known.update(self.photos.known_files(scope))
+            found = one_path_per_file(found, known, self.photos.paths_of_size)
             if defer_younger_than:
                 cutoff = time.time_ns() - int(defer_younger_than * 1e9)
                 summary.deferred = [str(f.path) for f, _ in found if f.mtime_ns > cutoff]
@@ -256,9 +258,13 @@ class Library:
         folders = self.folders.list()
         if paths is None:
             return [(f.path, f) for f in folders]
-        scopes = []
-        for path in paths:
-            path = Path(path).expanduser().absolute()
+        # A folder and files inside it (a folder copied in, and its files' own events) are one
+        # scope: each photo is read, and counted, once.
+        wanted = sorted({Path(p).expanduser().absolute() for p in paths}, key=lambda p: len(p.parts))
+        scopes: list[tuple[Path, Folder]] = []
+        for path in wanted:
+            if any(path == scope or scope in path.parents for scope, _ in scopes):
+                continue
             folder = self.folders.covering(path)
             if folder is None:
                 log.warning("%s is not inside a library folder; add its folder first", path)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from pathlib import Path
 from typing import Callable
 
+import filelock
 import hnswlib
 import numpy as np
 
@@ -38,6 +40,7 @@ class VectorIndex:
         self._live: set[int] = set()
         self._deleted: set[int] = set()  # marked deleted inside hnswlib, may come back
         self._lock = threading.Lock()
+        self._save_lock = threading.Lock()
         self.base: Path | None = None  # where save() writes when no path is given
 
     # --- persistence ---------------------------------------------------------------------------
@@ -50,33 +53,40 @@ class VectorIndex:
         """Write index, labels, then a manifest naming both sizes; each by temp file + rename.
 
         The manifest goes last, so a crash between the renames leaves a manifest that does not
-        match, and `load` rejects the pair instead of trusting a torn save.
+        match, and `load` rejects the pair instead of trusting a torn save. Saves are
+        serialised, within the process by a lock and between processes (the watcher and a CLI
+        command on one library) by a lock file, and each writes temp files of its own: two
+        saves can never interleave their files.
         """
         base = base or self.base
         if base is None:
             raise ValueError("this index has no file to save to")
         index_path, labels_path, manifest_path = self.files(base)
         base.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            tmp_index = index_path.with_name(index_path.name + ".tmp")
-            self._index.save_index(str(tmp_index))
-            live = np.array(sorted(self._live), dtype=np.int64)
-            deleted = np.array(sorted(self._deleted), dtype=np.int64)
-        tmp_labels = labels_path.with_name(labels_path.name + ".tmp")
-        with open(tmp_labels, "wb") as f:
-            np.save(f, live)
-            np.save(f, deleted)
-        manifest = {
-            "dim": self.dim,
-            "count": int(live.size),
-            "index_bytes": tmp_index.stat().st_size,
-            "labels_bytes": tmp_labels.stat().st_size,
-        }
-        for tmp in (tmp_index, tmp_labels):
-            _fsync(tmp)
-        os.replace(tmp_index, index_path)
-        os.replace(tmp_labels, labels_path)
-        _atomic_write_text(manifest_path, json.dumps(manifest))
+        with self._save_lock, filelock.FileLock(str(base.with_suffix(".lock"))):
+            tmp_index, tmp_labels = (_temp_name(p) for p in (index_path, labels_path))
+            try:
+                with self._lock:  # one consistent snapshot of the points and their labels
+                    self._index.save_index(str(tmp_index))
+                    live = np.array(sorted(self._live), dtype=np.int64)
+                    deleted = np.array(sorted(self._deleted), dtype=np.int64)
+                with open(tmp_labels, "wb") as f:
+                    np.save(f, live)
+                    np.save(f, deleted)
+                manifest = {
+                    "dim": self.dim,
+                    "count": int(live.size),
+                    "index_bytes": tmp_index.stat().st_size,
+                    "labels_bytes": tmp_labels.stat().st_size,
+                }
+                for tmp in (tmp_index, tmp_labels):
+                    _fsync(tmp)
+                os.replace(tmp_index, index_path)
+                os.replace(tmp_labels, labels_path)
+                _atomic_write_text(manifest_path, json.dumps(manifest))
+            finally:
+                for tmp in (tmp_index, tmp_labels):
+                    tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, base: Path, dim: int) -> "VectorIndex":
@@ -100,6 +110,7 @@ class VectorIndex:
             self._live = set(live.tolist())
             self._deleted = set(deleted.tolist())
             self._lock = threading.Lock()
+            self._save_lock = threading.Lock()
             self.base = base
         except IndexFileError:
             raise
@@ -199,10 +210,18 @@ def _fsync(path: Path) -> None:
         os.fsync(f.fileno())
 
 
+def _temp_name(path: Path) -> Path:
+    """A temp file beside `path` that no other save (thread or process) writes to."""
+    return path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    tmp = _temp_name(path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from album.media.hashing import content_hash
-from album.scan.walker import FoundFile
+from album.scan.walker import FoundFile, file_identity
 from album.store.photos import KnownFile
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,38 @@ def plan_changes(
         plan.moved.append(Move(match, FoundFile(item.path, item.size, item.mtime_ns), item.folder_id))
     plan.removed = list(known.values())
     return plan
+
+
+def one_path_per_file(
+    found: Iterable[tuple[FoundFile, int]],
+    known_paths: Iterable[str],
+    paths_of_size: Callable[[int], Iterable[str]],
+) -> list[tuple[FoundFile, int]]:
+    """Found files with each physical file once: repeats (overlapping scopes) and extra hard
+    links dropped.
+
+    Of the names of one file (same device and inode), the one the library already knows is
+    kept, else the first by path. A new name of a file the library holds under another path
+    outside this scan (`paths_of_size(size)`: known paths of that size) is dropped too.
+    """
+    known_paths = set(known_paths)
+    by_path: dict[str, tuple[FoundFile, int]] = {}
+    for file, folder_id in found:
+        by_path.setdefault(str(file.path), (file, folder_id))
+    by_identity: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for path, (file, _) in by_path.items():
+        if file.identity is not None:
+            by_identity[file.identity].append(path)
+    for identity, paths in by_identity.items():
+        keep = min(paths, key=lambda p: (p not in known_paths, p))
+        for path in paths:
+            if path != keep:
+                del by_path[path]
+        if keep not in known_paths:
+            size = by_path[keep][0].size
+            if any(other not in paths and file_identity(other) == identity for other in paths_of_size(size)):
+                del by_path[keep]  # a new name for a photo the library has elsewhere
+    return list(by_path.values())
 
 
 def _hash_file(path: Path) -> str | None:

@@ -32,11 +32,12 @@ from album.errors import AlbumError, Cancelled
 from album.index.hnsw import VectorIndex
 from album.media.formats import RAW_EXTENSIONS
 from album.media.perceptual import hamming_many
+from album.media.sharpness import sharpness_of
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.services.duplicate_grouping import ConstrainedUnionFind
-from album.services.keeper import PhotoFacts, choose_keeper
+from album.services.keeper import PhotoFacts, choose_keeper, choose_shot
 from album.services.perceptual_hashes import PerceptualHashCache
-from album.store.database import Database
+from album.store.database import Database, query_in
 from album.store.embeddings import EmbeddingRepository
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,14 @@ class DuplicateThresholds:
     # wide steps demand near-identity: measured with bench/duplicates.py on album-mini.
     same_steps: tuple[tuple[int, float], ...] = ((6, 0.45), (12, 0.9), (18, 0.975))
     similar_min_cosine: float = 0.85  # bursts and retakes of one scene (unrelated: <= 0.76)
+    # "Similar shots" are what a photographer means: one moment or scene, so close in capture
+    # time as well as in content. Photos of one kind of thing from unrelated sources (eight
+    # different grand pianos) look alike to any model; only the camera's clock tells a burst
+    # from them. Both photos need an EXIF capture time (file times say when a file was copied,
+    # not when the picture was taken) within this many seconds of each other, and where both
+    # know it, the same camera and a place within `similar_max_metres`.
+    similar_max_seconds: float = 300.0
+    similar_max_metres: float = 1000.0
 
     @property
     def same_min_cosine(self) -> float:
@@ -94,6 +103,7 @@ class GroupMember:
     path: str
     cosine: float  # with the keeper (1.0 for the keeper itself)
     hamming: int | None  # perceptual-hash bits that differ from the keeper's; None: unreadable
+    content_hash: str | None = None  # the bytes the comparison saw: trashing re-checks them
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,7 @@ class DuplicateFinder:
         self._index = index
         self._model_id = model_id
         self._phashes = PerceptualHashCache(database, thumbnail_path)
+        self._thumbnail_path = thumbnail_path
 
     # --- decisions ------------------------------------------------------------------------------
 
@@ -217,6 +228,8 @@ class DuplicateFinder:
             edges = self._with_hamming(edges, hashes, by_hash, thresholds)
             cannot = self._cannot_links(photos, hash_index)
             same, similar = _classify(edges, thresholds)
+            captures = self._captures(by_hash, len(hashes))
+            similar = similar.select(captures.close(similar.a, similar.b, thresholds))
             same_groups = _union(same, cannot, order=np.lexsort((-same.cosine, same.hamming)))
             same_groups = self._confirmed_against_keepers(same_groups, by_hash, hashes, thresholds)
             claimed = {h for group in same_groups for h in group} | {h for h, ps in by_hash.items() if len(ps) > 1}
@@ -234,7 +247,10 @@ class DuplicateFinder:
         members = [p for _, found in wanted for group in found for p in group]
         vectors = dict(self._vectors([p.id for p in members]))
         phashes = self._phashes.stored({p.content_hash for p in members})
-        groups = [_group(name, group, vectors, phashes) for name, found in wanted for group in found]
+        shots = [p for name, found in wanted if name == "similar" for g in found for p in g]
+        sharpness = self._sharpness(shots)
+        taken = {p.id: captures.seconds[hash_index[p.content_hash]] for p in shots} if shots else {}
+        groups = [_group(name, group, vectors, phashes, sharpness, taken) for name, found in wanted for group in found]
         return sorted(groups, key=lambda g: (TIERS.index(g.tier), -len(g.members), g.keep.path))
 
     def _confirmed_against_keepers(
@@ -349,6 +365,25 @@ class DuplicateFinder:
             cannot[hash_index[raw.content_hash]].add(hash_index[companion.content_hash])
         return cannot
 
+    def _captures(self, by_hash: dict[int, list[PhotoFacts]], size: int) -> CaptureFacts:
+        """When, with what and where each content was taken (from one photo holding it)."""
+        ids = {by_hash[h][0].id: h for h in range(size) if h in by_hash}
+        captures = CaptureFacts.empty(size)
+        rows = query_in(self._db, """SELECT id, taken_at, camera_make, camera_model, gps_lat, gps_lon FROM photos
+                                     WHERE taken_at_source = 'exif' AND id IN ({marks})""", list(ids))
+        for photo_id, taken_at, make, model, lat, lon in rows:
+            captures.set(ids[photo_id], taken_at, " ".join(filter(None, (make, model))) or None, lat, lon)
+        return captures
+
+    def _sharpness(self, photos: list[PhotoFacts]) -> dict[int, float]:
+        """How sharp each photo's thumbnail is (for choosing among similar shots)."""
+        found = {}
+        for photo in photos:
+            value = sharpness_of(self._thumbnail_path(photo.content_hash))
+            if value is not None:
+                found[photo.id] = value
+        return found
+
     def _vectors(self, ids: list[int]) -> Iterable[tuple[int, np.ndarray]]:
         if not ids:
             return
@@ -357,21 +392,62 @@ class DuplicateFinder:
 
 
 def _group(
-    tier: str, members: list[PhotoFacts], vectors: dict[int, np.ndarray], phashes: dict[str, int]
+    tier: str, members: list[PhotoFacts], vectors: dict[int, np.ndarray], phashes: dict[str, int],
+    sharpness: dict[int, float], taken: dict[int, float],
 ) -> DuplicateGroup:
-    keeper, reason = choose_keeper(members)
+    keeper, reason = choose_shot(members, sharpness, taken) if tier == "similar" else choose_keeper(members)
     keep_vector, keep_phash = vectors.get(keeper.id), phashes.get(keeper.content_hash)
 
     def member(photo: PhotoFacts) -> GroupMember:
         if photo.content_hash == keeper.content_hash:
-            return GroupMember(photo.id, photo.path, 1.0, 0)
+            return GroupMember(photo.id, photo.path, 1.0, 0, photo.content_hash)
         vector, other = vectors.get(photo.id), phashes.get(photo.content_hash)
         cosine = float(np.dot(keep_vector, vector)) if vector is not None and keep_vector is not None else 0.0
         distance = (keep_phash ^ other).bit_count() if keep_phash is not None and other is not None else None
-        return GroupMember(photo.id, photo.path, min(cosine, 1.0), distance)
+        return GroupMember(photo.id, photo.path, min(cosine, 1.0), distance, photo.content_hash)
 
     rest = sorted((m for m in members if m.id != keeper.id), key=lambda m: m.path)
     return DuplicateGroup(tier, tuple(member(m) for m in [keeper, *rest]), reason)
+
+
+class CaptureFacts:
+    """Capture time (seconds, camera clock), camera and GPS position per content, as arrays."""
+
+    def __init__(self, seconds: np.ndarray, cameras: list[str | None], lat: np.ndarray, lon: np.ndarray):
+        self.seconds, self.cameras, self.lat, self.lon = seconds, cameras, lat, lon
+
+    @classmethod
+    def empty(cls, size: int) -> "CaptureFacts":
+        return cls(np.full(size, np.nan), [None] * size, np.full(size, np.nan), np.full(size, np.nan))
+
+    def set(self, h: int, taken_at: str | None, camera: str | None, lat: float | None, lon: float | None) -> None:
+        try:
+            moment = datetime.fromisoformat(taken_at) if taken_at else None
+        except ValueError:
+            moment = None
+        if moment is not None:
+            # The camera's own clock, read the same way for every photo: differences are what count.
+            self.seconds[h] = moment.replace(tzinfo=timezone.utc).timestamp()
+        self.cameras[h] = camera
+        if lat is not None and lon is not None:
+            self.lat[h], self.lon[h] = lat, lon
+
+    def close(self, a: np.ndarray, b: np.ndarray, t: DuplicateThresholds) -> np.ndarray:
+        """Element-wise: contents a and b were taken close enough to be shots of one moment."""
+        gap = np.abs(self.seconds[a] - self.seconds[b])
+        close = gap <= t.similar_max_seconds  # False where either time is unknown (NaN)
+        cameras = [(self.cameras[i], self.cameras[j]) for i, j in zip(a.tolist(), b.tolist())]
+        close &= np.array([x is None or y is None or x == y for x, y in cameras], dtype=bool)
+        metres = _metres_apart(self.lat[a], self.lon[a], self.lat[b], self.lon[b])
+        close &= ~(metres > t.similar_max_metres)  # unknown places (NaN) do not separate
+        return close
+
+
+def _metres_apart(lat_a, lon_a, lat_b, lon_b) -> np.ndarray:
+    """Great-circle distance (haversine), element-wise; NaN where a position is unknown."""
+    lat_a, lon_a, lat_b, lon_b = (np.radians(np.asarray(v, dtype=float)) for v in (lat_a, lon_a, lat_b, lon_b))
+    h = np.sin((lat_b - lat_a) / 2) ** 2 + np.cos(lat_a) * np.cos(lat_b) * np.sin((lon_b - lon_a) / 2) ** 2
+    return 2 * 6_371_000 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
 def _lookup(photo_ids: np.ndarray, photo_hash: np.ndarray, ids: np.ndarray) -> np.ndarray:

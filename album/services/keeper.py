@@ -9,6 +9,9 @@ The rules are filters applied in order; each one that narrows the field adds its
    their original; copy tools that keep file times make this a tie, and then
 5. the larger file: at equal resolution and format, the original over a recompressed copy;
 6. the path, so the choice is stable from run to run.
+
+Similar shots (a burst, retakes of one scene) are different pictures, so those rules do not
+apply to them: `choose_shot` suggests the sharpest frame, and says so.
 """
 
 from __future__ import annotations
@@ -95,3 +98,33 @@ def choose_keeper(photos: Sequence[PhotoFacts]) -> tuple[PhotoFacts, str]:
     if len(field) > 1:
         reasons.append("identical copies: the first by path")
     return field[0], "; ".join(reasons)
+
+
+# Sharpness within this fraction of the best counts as "as sharp": thumbnails are small.
+_AS_SHARP = 0.9
+
+
+def choose_shot(
+    photos: Sequence[PhotoFacts], sharpness: dict[int, float], taken: dict[int, float]
+) -> tuple[PhotoFacts, str]:
+    """Of similar shots, the one to suggest keeping and why: the sharpest, then the largest.
+
+    `taken`: capture time in seconds per photo id (the camera's clock), for the reason.
+    """
+    if not photos:
+        raise ValueError("an empty group has no keeper")
+    field = sorted(photos, key=lambda p: p.path)
+    times = [taken[p.id] for p in field if p.id in taken]
+    what = f"{len(field)} shots taken within {_span(max(times) - min(times))}" if len(times) > 1 else f"{len(field)} shots"
+    best = max((sharpness.get(p.id, 0.0) for p in field), default=0.0)
+    sharp = [p for p in field if best > 0 and sharpness.get(p.id, 0.0) >= _AS_SHARP * best]
+    if sharp and len(sharp) < len(field):
+        return max(sharp, key=lambda p: sharpness.get(p.id, 0.0)), f"{what}; the sharpest"
+    largest = _best(lambda p: p.pixels)(sharp or field)
+    if len(largest) < len(sharp or field):
+        return largest[0], f"{what}, equally sharp; the largest ({largest[0].width}x{largest[0].height})"
+    return largest[0], f"{what}, equally sharp; the first by name"
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"

@@ -22,17 +22,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import send2trash
 
 from album.media.hashing import content_hash
+from album.scan.walker import file_identity
 from album.services.duplicates import DuplicateGroup
 from album.services.os_trash import TrashError, TrashUnsupported, find_trashed
 from album.store.database import Database
 
 __all__ = [
-    "NothingToUndo", "RestoreConflict", "RestoreFailed", "TrashError", "TrashFailed", "TrashService",
+    "NothingToUndo", "Resolution", "RestoreConflict", "RestoreFailed", "TrashError", "TrashFailed", "TrashService",
     "TrashUnsupported",
 ]
 
@@ -76,6 +77,15 @@ class _Entry:
     trashed_at: datetime
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """What resolving duplicate groups did: the undoable action, what moved, what stayed and why."""
+
+    action_id: str | None
+    moved: list[str]
+    skipped: dict[str, str]  # path -> why it was not moved
+
+
 @dataclass
 class _Plan:
     """What undo will do, checked in full before any file moves."""
@@ -106,33 +116,59 @@ class TrashService:
 
     # --- trashing -------------------------------------------------------------------------------
 
-    def trash(self, paths: Iterable[str | Path]) -> str:
+    def trash(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        keep: Iterable[str | Path] = (),
+        expected: Mapping[str, str] | None = None,
+    ) -> str:
         """Move these files to the trash as one undoable action; returns its action id.
 
-        A file that cannot be trashed does not stop the others: they are journalled and
-        forgotten, then TrashFailed names the failures and carries the action id.
+        `keep`: paths that must stay. A path that is the same file as one of them (a link, a
+        hard link, a path through a linked folder) is never moved: moving it would take away
+        the very file that was kept. `expected`: path -> the content hash the caller showed
+        the user; a file whose bytes changed since is left alone. A file that cannot be
+        trashed does not stop the others: they are journalled and forgotten, then TrashFailed
+        names the failures and carries the action id.
         """
         action_id = uuid.uuid4().hex
         trashed, failed = [], {}
         paths = list(dict.fromkeys(Path(p).absolute() for p in paths))
         if not paths:
             raise TrashError("no files to move to the trash")
+        kept = {}
+        for path in keep:
+            identity = file_identity(path)
+            if identity is None:
+                raise TrashError(f"the photo to keep is missing: {path}; nothing was moved to the trash")
+            kept[identity] = str(path)
         for path in paths:
             try:
+                same_as_kept = kept.get(file_identity(path)) if kept else None
+                if same_as_kept is not None:
+                    failed[str(path)] = f"it is the same file as {same_as_kept}, which is kept"
+                    continue
                 digest = content_hash(path.read_bytes())
-                self._send_to_trash(str(path))
-            except OSError as exc:  # send2trash raises OSError (and its subclasses) only
+                if expected is not None and expected.get(str(path), digest) != digest:
+                    failed[str(path)] = "it changed since it was compared; look again"
+                    continue
+            except OSError as exc:
                 failed[str(path)] = exc.strerror or str(exc)
                 continue
-            # One row per file, committed at once: a crash mid-action leaves every trashed file
-            # journalled except, at worst, the one in flight.
-            with self._db.write() as db:
-                db.execute(
-                    "INSERT INTO trash_journal (action_id, original_path, content_hash, trashed_at) VALUES (?, ?, ?, ?)",
-                    (action_id, str(path), digest, _now().isoformat()),
-                )
+            # Journal first, with what only the user gave the photo, committed before the file
+            # moves: a watcher (in this process or another) may index the deletion the moment
+            # the file is gone, and its cascade must find nothing left to lose.
+            journal_id = self._journal(action_id, path, digest)
+            try:
+                self._send_to_trash(str(path))
+            except OSError as exc:  # send2trash raises OSError (and its subclasses) only
+                with self._db.write() as db:
+                    db.execute("DELETE FROM trash_journal WHERE id = ?", (journal_id,))
+                failed[str(path)] = exc.strerror or str(exc)
+                continue
             trashed.append(str(path))
-        self._forget(action_id, trashed)
+        self._forget(trashed)
         if failed:
             raise TrashFailed(
                 f"{len(failed)} of {len(failed) + len(trashed)} files could not be moved to the trash: "
@@ -145,24 +181,63 @@ class TrashService:
     def resolve(self, group: DuplicateGroup, keep_id: int | None = None) -> str:
         """Trash every photo of a duplicate group but the keeper (default: the suggested one)."""
         keep_id = group.keep.photo_id if keep_id is None else keep_id
+        paths, expected, keeper = self._resolution(group, keep_id)
+        problem = _keeper_problem(keeper)
+        if problem:
+            raise TrashError(f"{problem}; nothing was moved to the trash")
+        return self.trash(paths, keep=[keeper.path], expected=expected)
+
+    def resolve_groups(self, choices: Iterable[tuple[DuplicateGroup, int]]) -> "Resolution":
+        """Trash all but the chosen keeper of each group, as one undoable action.
+
+        Everything is checked again now, not when the groups were listed: a group whose keeper
+        is gone or changed is skipped whole; a member that changed, moved or is the keeper's
+        own file stays. What was skipped, and why, is in the result.
+        """
+        paths, expected, keepers, skipped = [], {}, [], {}
+        for group, keep_id in choices:
+            group_paths, group_expected, keeper = self._resolution(group, keep_id)
+            problem = _keeper_problem(keeper)
+            if problem:
+                skipped.update((p, problem) for p in group_paths)
+                continue
+            paths += group_paths
+            expected.update(group_expected)
+            keepers.append(keeper.path)
+        if not paths:
+            return Resolution(None, [], skipped)
+        try:
+            action_id = self.trash(paths, keep=keepers, expected=expected)
+        except TrashFailed as exc:
+            skipped.update(exc.failed)
+            action_id = exc.action_id
+        moved = [p for p in map(str, paths) if p not in skipped]
+        return Resolution(action_id, moved, skipped)
+
+    @staticmethod
+    def _resolution(group: DuplicateGroup, keep_id: int):
         keeper = next((m for m in group.members if m.photo_id == keep_id), None)
         if keeper is None:
             raise TrashError(f"photo {keep_id} is not in this group: choose one of {group.photo_ids}")
-        if not Path(keeper.path).is_file():
-            # Without the keeper on disk, trashing the others would leave no copy outside the trash.
-            raise TrashError(f"the photo to keep is missing: {keeper.path}; nothing was moved to the trash")
-        return self.trash(m.path for m in group.members if m.photo_id != keep_id)
+        others = [m for m in group.members if m.photo_id != keep_id]
+        expected = {str(Path(m.path).absolute()): m.content_hash for m in others if m.content_hash}
+        return [m.path for m in others], expected, keeper
 
-    def _forget(self, action_id: str, paths: list[str]) -> None:
+    def _journal(self, action_id: str, path: Path, digest: str) -> int:
+        with self._db.write() as db:
+            kept = _user_state(db, str(path))
+            return db.execute(
+                """INSERT INTO trash_journal (action_id, original_path, content_hash, trashed_at, kept)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (action_id, str(path), digest, _now().isoformat(), json.dumps(kept) if kept else None),
+            ).lastrowid
+
+    def _forget(self, paths: list[str]) -> None:
+        """The trashed photos leave the library (rows, vectors, tags) and search at once."""
         if not paths:
             return
         ids = []
         with self._db.write() as db:
-            for path in paths:  # in the same transaction as the deletes: kept and gone together
-                kept = _user_state(db, path)
-                if kept:
-                    db.execute("UPDATE trash_journal SET kept = ? WHERE action_id = ? AND original_path = ?",
-                               (json.dumps(kept), action_id, path))
             for start in range(0, len(paths), 500):
                 chunk = paths[start : start + 500]
                 rows = db.execute(
@@ -304,6 +379,17 @@ def _user_state(db, path: str) -> dict:
     if albums:
         kept["albums"] = [list(a) for a in albums]
     return kept
+
+
+def _keeper_problem(keeper) -> str | None:
+    """Why a group cannot be resolved around this keeper now, or None."""
+    try:
+        data = Path(keeper.path).read_bytes()
+    except OSError:
+        return f"the photo to keep is missing: {keeper.path}"
+    if keeper.content_hash and content_hash(data) != keeper.content_hash:
+        return f"the photo to keep changed since it was compared: {keeper.path}; look again"
+    return None
 
 
 def _same_content(path: Path, expected: str | None) -> bool:

@@ -152,6 +152,10 @@ class PhotoRepository:
         marks = ",".join("?" * len(ids))
         return {r["id"]: r["path"] for r in self._db.query(f"SELECT id, path FROM photos WHERE id IN ({marks})", tuple(ids))}
 
+    def paths_of_size(self, size: int) -> list[str]:
+        """Paths of the photos of exactly this many bytes (candidates for "the same file")."""
+        return [r[0] for r in self._db.query("SELECT path FROM photos WHERE size = ?", (size,))]
+
     def counts(self) -> dict[str, int]:
         rows = self._db.query("SELECT status, count(*) AS n FROM photos GROUP BY status")
         return {row["status"]: row["n"] for row in rows}

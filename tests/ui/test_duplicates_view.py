@@ -78,3 +78,58 @@ def test_not_duplicates_is_remembered(qtbot, window, tmp_path, shared_data):
     with qtbot.waitSignal(view.listed, timeout=10_000):
         view.refresh()
     assert not any(set(g.paths) == {str(original), str(copy)} for g in view.groups)
+
+
+def test_destructive_dialogs_default_to_the_safe_answer(qtbot, qapp):
+    """Enter on the confirmation moves nothing: the highlighted default button is No."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QWidget
+
+    from album.ui.widgets.confirm import confirm_destructive
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen = {}
+
+    def press_enter():
+        box = qapp.activeModalWidget()
+        seen["default"] = box.defaultButton().text().replace("&", "")
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(200, press_enter)
+    assert confirm_destructive(parent, "Apply suggestions", "Move 3 photos to the trash?") is False
+    assert seen["default"] == "No"
+
+
+def test_apply_to_all_leaves_similar_shots_alone_unless_chosen(qtbot, window, tmp_path, monkeypatch):
+    """Similar shots are different pictures: bulk actions offer them only when the user ticks them."""
+    from album.services.duplicates import DuplicateThresholds
+    from album.ui.duplicate_listing import DuplicateListing
+    from photo_files import write_photo
+
+    folder = tmp_path / "Mixed"
+    original = write_photo(folder / "copy-a.jpg", seed=1)
+    (folder / "copy-b.jpg").write_bytes(original.read_bytes())
+    for i in range(2):
+        exif = Image.Exif()
+        exif.get_ifd(0x8769)[0x9003] = f"2021:06:01 10:00:0{i}"
+        Image.open(write_photo(tmp_path / f"s{i}.png", seed=10 + i)).save(folder / f"shot{i}.jpg", exif=exif.tobytes())
+    window.folders_panel.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: window.library_page.model.rowCount() == 4 and window.context.indexing.state == "idle",
+                    timeout=30_000)
+    library = window.context.library
+    anything_alike = DuplicateThresholds(neighbours=8, same_steps=(), similar_min_cosine=-1.0)
+    groups = library.duplicates(thresholds=anything_alike)
+    assert sorted(g.tier for g in groups) == ["exact", "similar"]
+    window.set_view("duplicates")
+    view = window.view_widget("duplicates")
+    qtbot.waitUntil(lambda: not view.loading, timeout=20_000)
+    view._loaded(DuplicateListing(None, groups, {}))
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
+    view.apply_suggestions()
+    assert "Move 1 photo " in asked[-1]  # the exact copy only
+    view.include_similar.setChecked(True)
+    view.apply_suggestions()
+    assert "Move 2 photos " in asked[-1]

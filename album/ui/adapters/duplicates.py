@@ -17,13 +17,18 @@ from album.ui.adapters.warmup import LibraryWarmup
 
 @dataclass(frozen=True)
 class TrashPlan:
-    """What 'move the others to the trash' would do: counted before anything moves."""
+    """What 'move the others to the trash' would do: counted before anything moves.
+
+    `apply` checks every file again (the keeper still there and unchanged, each other member
+    still the bytes that were compared), so a file changed between the dry run and the click
+    is left alone.
+    """
 
     groups: int
     paths: list[str] = field(default_factory=list)
     bytes: int = 0
     missing_keepers: list[str] = field(default_factory=list)  # such groups are skipped
-
+    choices: list[tuple[object, int]] = field(default_factory=list)  # (group, keeper id) to apply
 
 class DuplicatesAdapter:
     def __init__(self, library, warmup: LibraryWarmup):
@@ -44,12 +49,13 @@ class DuplicatesAdapter:
     @staticmethod
     def plan(choices: list[tuple[object, int]]) -> TrashPlan:
         """(group, id of the photo to keep) pairs → what trashing the others means. Pure: no file moves."""
-        paths, size, missing = [], 0, []
+        paths, size, missing, usable = [], 0, [], []
         for group, keep_id in choices:
             keeper = next((m for m in group.members if m.photo_id == keep_id), None)
             if keeper is None or not Path(keeper.path).is_file():
                 missing.append(keeper.path if keeper else str(keep_id))
                 continue
+            usable.append((group, keep_id))
             for member in group.members:
                 if member.photo_id != keep_id:
                     paths.append(member.path)
@@ -57,11 +63,14 @@ class DuplicatesAdapter:
                         size += os.stat(member.path).st_size
                     except OSError:
                         pass
-        return TrashPlan(len(choices) - len(missing), paths, size, missing)
+        return TrashPlan(len(usable), paths, size, missing, usable)
 
-    def apply(self, plan: TrashPlan) -> str:
-        """Move the plan's files to the trash as one undoable action; returns its action id (file pool)."""
-        return self._library.trash.trash(plan.paths)
+    def apply(self, plan: TrashPlan):
+        """Trash the plan's files as one undoable action, each checked again now (file pool).
+
+        Returns the core's `Resolution`: the action id, the paths moved, and those left alone with why.
+        """
+        return self._library.trash.resolve_groups(plan.choices)
 
     def undo(self, action_id: str | None = None) -> list[Path]:
         """Put the action's files back (None: the latest); returns them for indexing (file pool)."""

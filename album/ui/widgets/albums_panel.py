@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from album.ui import formatting
 from album.ui.tasks import FILES, SEARCH
+from album.ui.widgets.confirm import confirm_destructive
 
 
 class AlbumsPanel(QWidget):
@@ -155,7 +156,6 @@ class AlbumsPanel(QWidget):
 
     def delete_selected(self) -> None:
         name = self._selected_name()
-        if name and QMessageBox.question(self, "Delete album", f"Delete the album “{name}”? Its photos stay.") \
-                == QMessageBox.StandardButton.Yes:
+        if name and confirm_destructive(self, "Delete album", f"Delete the album “{name}”? Its photos stay."):
             albums = self._context.library.albums
             self._run(FILES, lambda: albums.delete(name))

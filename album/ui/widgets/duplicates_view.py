@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from album.ui import formatting, settings_keys
 from album.ui.duplicate_listing import load_duplicates
 from album.ui.tasks import FILES, SEARCH
+from album.ui.widgets.confirm import confirm_destructive
 from album.ui.widgets.duplicate_group_card import DuplicateGroupCard
 
 PAGE = 40  # cards built at once: each holds a few thumbnails and widgets
@@ -36,12 +37,15 @@ class DuplicatesView(QWidget):
         refresh = QPushButton("Look Again", self)
         refresh.clicked.connect(self.refresh)
         self.apply_all = QPushButton("Apply Suggestions to All…", self)
+        self.apply_all.setToolTip("Exact and edited copies; similar shots only when ticked")
         self.apply_all.clicked.connect(self.apply_suggestions)
+        self.include_similar = QCheckBox("Include similar shots", self)
         self.summary = QLabel(self)
         bar = QHBoxLayout()
         for widget in (self.tier, refresh, self.summary):
             bar.addWidget(widget)
         bar.addStretch(1)
+        bar.addWidget(self.include_similar)
         bar.addWidget(self.apply_all)
         self.body = QWidget(self)
         self.body_layout = QVBoxLayout(self.body)
@@ -121,8 +125,17 @@ class DuplicatesView(QWidget):
         self._trash([(group, keep_id)], confirm=False)
 
     def apply_suggestions(self) -> None:
-        choices = [(card.group, card.kept_id()) for card in self.cards]
-        choices += [(g, g.keep.photo_id) for g in self.groups[len(self.cards):]]
+        """Exact copies and edited copies only, unless the user ticked "Include similar shots":
+        similar shots are different pictures, and which of them to keep is the user's call."""
+        include_similar = self.include_similar.isChecked()
+        chosen = {id(card.group): card.kept_id() for card in self.cards}
+        choices = [(g, chosen.get(id(g), g.keep.photo_id)) for g in self.groups
+                   if include_similar or g.tier != "similar"]
+        if not choices:
+            QMessageBox.information(self, "Apply suggestions",
+                                    "Only similar shots are listed; choose what to keep in each group yourself, "
+                                    "or tick \"Include similar shots\".")
+            return
         self._trash(choices, confirm=True)
 
     def _trash(self, choices, *, confirm: bool) -> None:
@@ -134,15 +147,22 @@ class DuplicatesView(QWidget):
                     "They go to the system trash, and Edit ▸ Undo (Ctrl+Z) puts them back.")
             if plan.missing_keepers:
                 text += f"\n\n{len(plan.missing_keepers)} groups are skipped: the photo to keep is missing."
-            if QMessageBox.question(self, "Apply suggestions", text) != QMessageBox.StandardButton.Yes:
+            if not confirm_destructive(self, "Apply suggestions", text):
                 return
         if not plan.paths:
             return
-        going = set(plan.paths)
-        trashed_ids = [m.photo_id for g, keep in choices for m in g.members if m.photo_id != keep and m.path in going]
         self._context.tasks.run_task(
-            FILES, lambda: duplicates.apply(plan), lambda _: self._trashed([g for g, _ in choices], trashed_ids),
+            FILES, lambda: duplicates.apply(plan), lambda result: self._applied(choices, result),
             lambda error: QMessageBox.warning(self, "Move to trash", str(error)), name="trash")
+
+    def _applied(self, choices, resolution) -> None:
+        moved = set(resolution.moved)
+        trashed_ids = [m.photo_id for g, keep in choices for m in g.members if m.photo_id != keep and m.path in moved]
+        self._trashed([g for g, _ in choices], trashed_ids)
+        if resolution.skipped:
+            reasons = "\n".join(f"{path}: {why}" for path, why in list(resolution.skipped.items())[:10])
+            QMessageBox.warning(self, "Move to trash",
+                                f"{formatting.count(len(resolution.skipped), 'photo')} stayed where they are:\n\n{reasons}")
 
     def _trashed(self, groups, photo_ids) -> None:
         self._remove_cards(groups)

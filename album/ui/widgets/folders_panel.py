@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from album.ui.tasks import FILES, SEARCH
+from album.ui.widgets.confirm import confirm_destructive
 
 WATCH_WORDS = {"native": "watching for changes", "polling": "checking for changes every few seconds"}
 
@@ -102,11 +103,10 @@ class FoldersPanel(AcceptsFolderDrops, QWidget):
         if row < 0 or row >= len(self.folders):
             return
         folder = self.folders[row]
-        answer = QMessageBox.question(
+        if confirm_destructive(
             self, "Remove folder",
             f"Stop indexing {folder}?\n\nIts photos leave the library; the files themselves are not touched.",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        ):
             self.remove_folders([folder])
 
     def remove_folders(self, paths: list[str]) -> None:

@@ -15,6 +15,7 @@ from album.ui.models.photo_list_model import PhotoListModel
 from album.ui.photo_rows import PhotoRows, load_rows_for
 from album.ui.tasks import MODEL, SEARCH
 from album.ui.widgets.photo_grid import PhotoGridView
+from album.ui.widgets.confirm import confirm_destructive
 
 PREVIEW_LIMIT = 200
 DEFAULT_THRESHOLD = 0.5  # the core's default (album.services.tagging.DEFAULT_THRESHOLD)
@@ -229,7 +230,7 @@ class LabelsEditor(QWidget):
         if not 0 <= row < len(self.labels):
             return
         name = self.labels[row].name
-        if QMessageBox.question(self, "Remove label", f"Remove the label “{name}” and its automatic tags? "
-                                "Tags you set by hand stay.") == QMessageBox.StandardButton.Yes:
+        if confirm_destructive(self, "Remove label", f"Remove the label “{name}” and its automatic tags? "
+                               "Tags you set by hand stay."):
             library = self._context.library
             self._run(MODEL, lambda: library.remove_label(name), lambda _: self.refresh(), "remove label")
