@@ -368,7 +368,7 @@ class DuplicateFinder:
     def _captures(self, by_hash: dict[int, list[PhotoFacts]], size: int) -> CaptureFacts:
         """When, with what and where each content was taken (from one photo holding it)."""
         ids = {by_hash[h][0].id: h for h in range(size) if h in by_hash}
-        captures = CaptureFacts.empty(size)
+        captures = CaptureFacts(size)
         rows = query_in(self._db, """SELECT id, taken_at, camera_make, camera_model, gps_lat, gps_lon FROM photos
                                      WHERE taken_at_source = 'exif' AND id IN ({marks})""", list(ids))
         for photo_id, taken_at, make, model, lat, lon in rows:
@@ -413,12 +413,11 @@ def _group(
 class CaptureFacts:
     """Capture time (seconds, camera clock), camera and GPS position per content, as arrays."""
 
-    def __init__(self, seconds: np.ndarray, cameras: list[str | None], lat: np.ndarray, lon: np.ndarray):
-        self.seconds, self.cameras, self.lat, self.lon = seconds, cameras, lat, lon
-
-    @classmethod
-    def empty(cls, size: int) -> "CaptureFacts":
-        return cls(np.full(size, np.nan), [None] * size, np.full(size, np.nan), np.full(size, np.nan))
+    def __init__(self, size: int):
+        self.seconds = np.full(size, np.nan)
+        self.camera = np.full(size, -1, dtype=np.int64)  # a code per camera name; -1: unknown
+        self.lat, self.lon = np.full(size, np.nan), np.full(size, np.nan)
+        self._codes: dict[str, int] = {}
 
     def set(self, h: int, taken_at: str | None, camera: str | None, lat: float | None, lon: float | None) -> None:
         try:
@@ -428,7 +427,8 @@ class CaptureFacts:
         if moment is not None:
             # The camera's own clock, read the same way for every photo: differences are what count.
             self.seconds[h] = moment.replace(tzinfo=timezone.utc).timestamp()
-        self.cameras[h] = camera
+        if camera:
+            self.camera[h] = self._codes.setdefault(camera, len(self._codes))
         if lat is not None and lon is not None:
             self.lat[h], self.lon[h] = lat, lon
 
@@ -436,8 +436,8 @@ class CaptureFacts:
         """Element-wise: contents a and b were taken close enough to be shots of one moment."""
         gap = np.abs(self.seconds[a] - self.seconds[b])
         close = gap <= t.similar_max_seconds  # False where either time is unknown (NaN)
-        cameras = [(self.cameras[i], self.cameras[j]) for i, j in zip(a.tolist(), b.tolist())]
-        close &= np.array([x is None or y is None or x == y for x, y in cameras], dtype=bool)
+        camera_a, camera_b = self.camera[a], self.camera[b]
+        close &= (camera_a < 0) | (camera_b < 0) | (camera_a == camera_b)
         metres = _metres_apart(self.lat[a], self.lon[a], self.lat[b], self.lon[b])
         close &= ~(metres > t.similar_max_metres)  # unknown places (NaN) do not separate
         return close
