@@ -280,3 +280,13 @@ def test_similar_shots_need_the_camera_clock_to_agree(library, tmp_path):
 
     assert [(g.tier, set(g.paths)) for g in groups] == [("similar", set(map(str, burst)))]
     assert groups[0].reason.startswith("3 shots taken within 4 s")
+
+
+def test_a_keeper_reason_never_compares_two_sizes_that_read_the_same():
+    from album.services.keeper import PhotoFacts, choose_keeper
+
+    def photo(i, size):
+        return PhotoFacts(i, f"/p/{i}.jpg", f"h{i}", 300, 200, size, 0, "JPEG", False)
+
+    _, reason = choose_keeper([photo(1, 25_104), photo(2, 25_312)])
+    assert "25,312 vs 25,104 bytes" in reason

@@ -51,6 +51,13 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} KB"
 
 
+def _sizes(kept: int, other: int) -> str:
+    """'1.2 MB vs 0.9 MB', in bytes when the rounded sizes would read the same ('25 KB vs 25 KB')."""
+    if _mb(kept) != _mb(other):
+        return f"{_mb(kept)} vs {_mb(other)}"
+    return f"{kept:,} vs {other:,} bytes"
+
+
 def _best(score: Callable[[PhotoFacts], object]) -> Callable[[list[PhotoFacts]], list[PhotoFacts]]:
     def keep(field: list[PhotoFacts]) -> list[PhotoFacts]:
         top = max(score(p) for p in field)
@@ -76,7 +83,7 @@ _RULES: list[tuple[Callable[[list[PhotoFacts]], list[PhotoFacts]], Callable[[Pho
     (_oldest, lambda k, rest: "the oldest file: edited and recompressed copies are made after their original"),
     (
         _best(lambda p: p.size),
-        lambda k, rest: f"larger file at equal resolution ({_mb(k.size)} vs {_mb(max(r.size for r in rest))}): "
+        lambda k, rest: f"larger file at equal resolution ({_sizes(k.size, max(r.size for r in rest))}): "
         "the original over a recompressed copy",
     ),
 ]
