@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -163,8 +164,9 @@ class AlbumService:
             if not source.is_file():
                 summary.missing.append(str(source))
                 continue
-            target = destination / source.name
-            if target.exists() and _same_file(source, target):
+            # A photo that shares its name with another was exported as `name (2).jpg`: look at
+            # every name it may have been given, or each re-export would copy it once more.
+            if any(_same_file(source, destination / name) for name in _names_given(source.name, taken)):
                 summary.skipped += 1
                 continue
             target = destination / _free_name(source.name, taken)
@@ -229,6 +231,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
     except OSError:
         return False
+
+
+def _names_given(name: str, taken: set[str]) -> list[str]:
+    """The names in `taken` that `_free_name` may have chosen for `name`: itself, `stem (n)suffix`."""
+    stem, suffix = os.path.splitext(name)
+    numbered = re.compile(re.escape(stem) + r" \((\d+)\)" + re.escape(suffix))
+    return [name] * (name in taken) + sorted(t for t in taken if numbered.fullmatch(t))
 
 
 def _free_name(name: str, taken: set[str]) -> str:
