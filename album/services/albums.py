@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from album.errors import AlbumError
+from album.store.chunks import execute_in
 from album.store.database import Database
 
 
@@ -216,12 +217,7 @@ class AlbumService:
 
 
 def _paths(database: Database, ids: list[int]) -> dict[int, str]:
-    result = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = database.query(f"SELECT id, path FROM photos WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
-        result.update((row["id"], row["path"]) for row in rows)
-    return result
+    return {row["id"]: row["path"] for row in execute_in(database.query, "SELECT id, path FROM photos WHERE id IN ({marks})", ids)}
 
 
 def _same_file(a: Path, b: Path) -> bool:
