@@ -170,6 +170,15 @@ class TaggingService:
             result.setdefault(row["photo_id"], []).append(Tag(row["tag"], row["score"], row["source"]))
         return result
 
+    def tag_counts(self, tags: Iterable[str] | None = None) -> dict[str, int]:
+        """How many photos carry each visible tag (all tags, or only these)."""
+        sql = "SELECT tag, count(*) FROM tags WHERE hidden = 0"
+        if tags is None:
+            rows = self._db.query(sql + " GROUP BY tag")
+        else:
+            rows = execute_in(self._db.query, sql + " AND tag IN ({marks}) GROUP BY tag", tags)
+        return {row[0]: row[1] for row in rows}
+
     def add_tag(self, photo_id: int, tag: str) -> None:
         """A tag the user set by hand: it wins over (and replaces) an automatic one."""
         with self._db.write() as db:
