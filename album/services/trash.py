@@ -24,8 +24,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-import send2trash
-
 from album.media.hashing import content_hash
 from album.scan.walker import file_identity
 from album.services.duplicates import DuplicateGroup
@@ -104,7 +102,7 @@ class TrashService:
     def __init__(
         self,
         database: Database,
-        send_to_trash: Callable[[str], None] = send2trash.send2trash,
+        send_to_trash: Callable[[str], None],
         *,
         forget_photos: Callable[[list[int]], None] | None = None,
     ):
