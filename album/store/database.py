@@ -24,7 +24,6 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
-# SQLite's default limit on bound parameters is 999 in older builds: chunks stay well below it.
 class Database:
     """The library's SQLite file.
 
