@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import filelock
+import send2trash
 
 from album.config import default_library_dir
 from album.errors import LibraryError
@@ -54,7 +55,12 @@ class Library:
         device: str | None = None,
         pipeline: PipelineSettings = PipelineSettings(),
         model_loader: Callable[[ModelSource, str | None], EmbeddingModel] = load_model,
+        gazetteer: Gazetteer | None = None,
+        send_to_trash: Callable[[str], None] = send2trash.send2trash,
     ):
+        """`gazetteer`: offline place names (default: the shipped ones, loaded on first use; one
+        can serve several libraries). `send_to_trash(path)`: how a file goes to the trash (default:
+        the operating system's, through send2trash)."""
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.database = Database(self.path / DATABASE_FILE)
@@ -71,13 +77,13 @@ class Library:
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
         self.labels = LabelRepository(self.database)
         self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
-        self.places = PhotoPlaces(self.database, Gazetteer())
+        self.places = PhotoPlaces(self.database, gazetteer if gazetteer is not None else Gazetteer())
         self.searching = SearchService(
             self.database, self.photos, self.embeddings, self.places,
             lambda: self.model, self.vector_index, lambda: self.model_id,
         )
         self.albums = AlbumService(self.database, self._run_smart_query)
-        self.trash = TrashService(self.database, forget_photos=self._forget_photos)
+        self.trash = TrashService(self.database, send_to_trash, forget_photos=self._forget_photos)
         if self.settings.get("labels_seeded") is None:
             # A new library starts with the starter labels; one whose user removed them all stays empty.
             self.labels.replace_all(starter_labels(resources_dir()))

@@ -81,8 +81,20 @@ def test_export_copies_files_byte_identical_without_touching_the_originals(index
     assert summary.copied == 3
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["1 (2).jpg", "1.jpg", "2.jpg"]
     assert (tmp_path / "out" / "2.jpg").read_bytes() == (photos_dir / "2.jpg").read_bytes()
-    again = indexed.albums.export("Best", tmp_path / "out")
-    assert (again.copied, again.skipped) in ((0, 3), (1, 2))  # re-export adds nothing new
-    linked = indexed.albums.export("Best", tmp_path / "links", link=True)
-    assert linked.linked == 3 and (tmp_path / "links" / "2.jpg").resolve() == (photos_dir / "2.jpg").resolve()
+    assert {(tmp_path / "out" / n).read_bytes() for n in ("1.jpg", "1 (2).jpg")} == {
+        (photos_dir / "1.jpg").read_bytes(), (other / "1.jpg").read_bytes()}
+    for _ in range(2):  # re-exporting adds nothing, the renamed same-name photo included
+        again = indexed.albums.export("Best", tmp_path / "out")
+        assert (again.copied, again.skipped, again.missing) == (0, 3, [])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["1 (2).jpg", "1.jpg", "2.jpg"]
+    write_photo(photos_dir / "3.jpg", seed=78, size=(160, 120))  # only what is new is added
+    indexed.index()
+    indexed.albums.add_photos("Best", indexed.photo_ids([photos_dir / "3.jpg"]))
+    assert indexed.albums.export("Best", tmp_path / "out").copied == 1
+    before = tree_digest(photos_dir)
+    for _ in range(2):
+        linked = indexed.albums.export("Best", tmp_path / "links", link=True)
+    assert (linked.linked, linked.skipped) == (0, 4)
+    assert sorted(p.name for p in (tmp_path / "links").iterdir()) == ["1 (2).jpg", "1.jpg", "2.jpg", "3.jpg"]
+    assert (tmp_path / "links" / "2.jpg").resolve() == (photos_dir / "2.jpg").resolve()
     assert tree_digest(photos_dir) == before

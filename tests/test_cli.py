@@ -91,26 +91,37 @@ def test_ctrl_c_stops_cleanly_keeps_the_work_and_the_next_run_finishes(library_d
     import sqlite3
     import time
 
-    for i in range(150):
-        write_photo(photos_dir / f"{i:03}.jpg", seed=i, size=(200, 150))
-    env = dict(os.environ)
+    total = 200  # far more than one batch (32) plus the photos decoded ahead (64)
+    for i in range(total):
+        write_photo(photos_dir / f"{i:03}.jpg", seed=i, size=(96, 72))
     command = [sys.executable, "-m", "album", "--library", str(library_dir), "index", str(photos_dir), "--json"]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = library_dir / "library.db"
     deadline = time.monotonic() + 120
+    while not db.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    blocker = sqlite3.connect(db, isolation_level=None, timeout=60)
     while time.monotonic() < deadline:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            if conn.execute("SELECT count(*) FROM photos").fetchone()[0] > 0:
-                break
-        time.sleep(0.02)
+        if blocker.execute("SELECT count(*) FROM photos").fetchone()[0] > 0:
+            break
+        time.sleep(0.005)
+    # Hold the write lock: the child cannot commit another batch, so it cannot finish before
+    # the Ctrl-C lands. It stops after the batch it is committing when the lock is released.
+    blocker.execute("BEGIN IMMEDIATE")
+    committed = blocker.execute("SELECT count(*) FROM photos").fetchone()[0]
+    assert 0 < committed < total
     child.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    blocker.execute("ROLLBACK")
+    blocker.close()
     out, err = child.communicate(timeout=120)
     assert child.returncode == 0, err
     first = json.loads(out)
-    if first["cancelled"]:  # the run may also have finished before the signal landed
-        assert "stopping" in err and first["indexed"] < 150
+    assert first["cancelled"] is True and "stopping" in err
+    assert committed <= first["indexed"] < total
     second = json.loads(album("index", "--json", library=library_dir).stdout)
-    assert second["indexed"] == 150 - first["indexed"] and second["unchanged"] == first["indexed"]
+    assert second["cancelled"] is False
+    assert second["indexed"] == total - first["indexed"] and second["unchanged"] == first["indexed"]
 
 
 def test_watch_command_indexes_new_photos_until_ctrl_c(library_dir, photos_dir, tmp_path):

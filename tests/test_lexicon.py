@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from album.models.lexicon import Lexicon, _read_data_noun, _read_index_noun, build, default_lexicon
+from album.models.lexicon import Lexicon, LexiconError, default_lexicon
+from album.models.lexicon_build import _read_data_noun, _read_index_noun, build
 from album.resources import resources_dir
 
 # ImageNet class indices (timm / torchvision order) the tests expect as neighbours.
@@ -60,7 +61,7 @@ def test_build_reads_wordnet_dict_files_with_either_line_ending(tmp_path):
     (wordnet / "data.noun").write_bytes(("  1 licence header\r\n" + entity + "  \r\n" + thing + "  \r\n").encode())
     (wordnet / "index.noun").write_text("entity n 1 0 1 0 00001740  \nthing n 1 1 @ 1 0 00002000  \n")
     (wordnet / "noun.exc").write_text("things thing\n")
-    with pytest.raises(SystemExit, match="ImageNet classes are not in this WordNet"):
+    with pytest.raises(LexiconError, match="ImageNet classes are not in this WordNet"):
         build(wordnet, tmp_path / "out.json.gz")
     synsets = _read_data_noun(wordnet / "data.noun")
     assert synsets[2000] == ["thing", "a separate entity", [1740]]

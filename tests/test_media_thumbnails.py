@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from album.media import ThumbnailCache, content_hash, decode_photo, make_thumbnail
+from album.media.thumbnails import NotAContentHash
 
 
 def picture(size: tuple[int, int], seed: int = 0) -> Image.Image:
@@ -40,7 +41,7 @@ def test_cache_paths_are_sharded_and_validated(tmp_path: Path):
     digest = content_hash(b"a photo")
     assert cache.path_for(digest) == tmp_path / digest[:2] / f"{digest}.jpg"
     for bad in ("../../etc/passwd", "ABCDEF0123", "", "abc"):
-        with pytest.raises(ValueError):
+        with pytest.raises(NotAContentHash):
             cache.path_for(bad)
 
 

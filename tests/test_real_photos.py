@@ -83,8 +83,7 @@ def test_broken_files_are_reported_and_the_run_completes(library, shared_data, t
     assert "empty" in failed["empty.heic"]
     # The files whose pixels are fine but whose EXIF is damaged are kept, with a warning.
     for name in ["pillow_hopper_bad_exif.jpg", "pillow_invalid-exif.jpg"]:
-        if name in ok:
-            assert ok[name].warnings
+        assert name in ok and ok[name].warnings, (name, failed.get(name))
     assert {e["path"] for e in library.errors()} == {str(folder / n) for n in failed}
     assert tree_digest(folder) == before
     # A rerun does not retry unchanged broken files, and does not report them again.

@@ -463,12 +463,16 @@ def test_clear_queries_put_the_expected_photo_first(real_album):
 
 def test_the_cutoff_keeps_the_match_and_drops_most_of_the_library(real_album):
     service, expected, total = real_album
-    kept = []
+    kept, lost = [], []
     for query, name in expected.items():
         results = service.search(query)
+        ranked = service.search(query, show_all=True)
         kept.append(len(results))
-        if results.paths:
-            assert Path(results.paths[0]).name == name or len(results) > 1
+        # The cut only drops photos (each against its own neutral baseline); it does not reorder.
+        assert results.paths == [p for p in ranked.paths if p in set(results.paths)], query
+        if Path(ranked.paths[0]).name == name and not results.paths[:1]:
+            lost.append(query)  # the right photo ranked first, and the cut dropped it
+    assert len(lost) <= 0.2 * len(expected), lost
     assert np.median(kept) <= total / 4, kept  # a clear query does not return the library
     assert sum(1 for n in kept if n > 0) >= 0.8 * len(kept), kept  # and does return something
 
@@ -478,6 +482,10 @@ def test_the_relevance_margin_means_the_same_logit_gap_for_every_model(tiny_mode
     from album.services.relevance import margin_for
 
     mini = load_model("album-mini")
-    assert margin_for(mini) == pytest.approx(0.15, abs=0.001)  # where it was calibrated
-    # CLIP-style models (temperature 1/100) sit their cosines ~6x closer together.
-    assert margin_for(tiny_model) * 100.0 == pytest.approx(margin_for(mini) * mini.logit_scale)
+    assert margin_for(mini) == pytest.approx(0.15, abs=0.005)  # where it was calibrated
+    # The calibration assumed album-mini's learned temperature: a retrained model that learned
+    # another one moves the cut, so it must be measured again (bench.search --relevance).
+    assert mini.logit_scale == pytest.approx(15.9, rel=0.03)
+    # CLIP-style models (temperature 1/100) sit their cosines ~6x closer together: the same gap
+    # of 0.15 x 15.9 = 2.4 logits is 0.024 in their cosines.
+    assert margin_for(tiny_model) == pytest.approx(0.15 * 15.9 / 100.0, rel=0.001)

@@ -13,6 +13,8 @@ import filelock
 import hnswlib
 import numpy as np
 
+from album.errors import LibraryError
+
 # Build parameters: M=16 / ef_construction=200 is hnswlib's recommended recall/size balance for
 # CLIP-sized vectors; ef (search breadth) is raised at query time when k is large.
 M = 16
@@ -21,7 +23,7 @@ DEFAULT_EF = 64
 _INITIAL_CAPACITY = 1024
 
 
-class IndexFileError(Exception):
+class IndexFileError(LibraryError):
     """The saved index is missing, unreadable, or does not match its label list."""
 
 
@@ -60,7 +62,7 @@ class VectorIndex:
         """
         base = base or self.base
         if base is None:
-            raise ValueError("this index has no file to save to")
+            raise IndexFileError("this index has no file to save to")
         index_path, labels_path, manifest_path = self.files(base)
         base.parent.mkdir(parents=True, exist_ok=True)
         with self._save_lock, filelock.FileLock(str(base.with_suffix(".lock"))):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from album.errors import AlbumError
+
 THUMBNAIL_LONG_SIDE = 320
 JPEG_QUALITY = 85
 _HASH = re.compile(r"[0-9a-f]{8,128}")
@@ -30,6 +32,10 @@ def make_thumbnail(image: Image.Image, long_side: int = THUMBNAIL_LONG_SIDE) -> 
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
+class NotAContentHash(AlbumError):
+    """A thumbnail was asked for by something that is not a content hash (it names the file)."""
+
+
 class ThumbnailCache:
     """Thumbnails stored as root/ab/abcdef....jpg, keyed by the photo's content hash.
 
@@ -43,7 +49,7 @@ class ThumbnailCache:
 
     def path_for(self, content_hash: str) -> Path:
         if not _HASH.fullmatch(content_hash):
-            raise ValueError(f"not a content hash: {content_hash!r}")
+            raise NotAContentHash(f"not a content hash: {content_hash!r}")
         # 256 shards keep directories small enough for every file system and file browser.
         return self.root / content_hash[:2] / f"{content_hash}.jpg"
 

@@ -6,14 +6,14 @@ of "sailing vessel") and where it sits among the 1,000 ImageNet classes the imag
 (ImageNet classes are WordNet synsets: class n04147183 is the synset at offset 4147183).
 album.models.mini.grounding turns that into better label vectors.
 
-The resource is built once by `python -m album.models.lexicon --build [WORDNET_DICT_DIR]` from
+The resource is built once by `python -m album.models.lexicon_build [WORDNET_DICT_DIR]` from
 WordNet's own dict files (Debian's `wordnet-base` installs them in /usr/share/wordnet) plus the
-ImageNet class list that timm ships. Reading it needs neither: plain JSON, no network.
+ImageNet class list that timm ships (album/models/lexicon_build.py). Reading it needs neither:
+plain JSON, no network.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import gzip
 import json
@@ -21,12 +21,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from album.errors import ModelError
 from album.resources import resources_dir
 
 LEXICON_FILE = "wordnet-nouns.json.gz"
 SCHEMA = 1
 PHYSICAL_ENTITY = 1930  # the synset offset of "physical entity"
 _WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*")
+
+
+class LexiconError(ModelError):
+    """The lexicon resource cannot be read, or its WordNet source cannot be built from."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Sense:
 class Lexicon:
     def __init__(self, data: dict):
         if data.get("schema") != SCHEMA:
-            raise ValueError(f"lexicon schema {data.get('schema')}, this version reads {SCHEMA}")
+            raise LexiconError(f"lexicon schema {data.get('schema')}, this version reads {SCHEMA}")
         # synsets: offset -> [head word, definition, [hypernym offsets]]
         self._synsets = {int(k): v for k, v in data["synsets"].items()}
         self._lemmas: dict[str, list[int]] = data["lemmas"]  # lemma -> offsets, most common sense first
@@ -126,77 +131,3 @@ class Lexicon:
 @functools.lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return Lexicon.load(resources_dir() / "lexicon" / LEXICON_FILE)
-
-
-# --- building the resource (developers only) ---------------------------------------------------
-
-def _read_data_noun(path: Path) -> dict[int, list]:
-    """WordNet's data.noun: one synset per line, `offset lexfile n word_count (word lex_id)* pointer_count
-    (symbol offset pos source/target)* | gloss`. Keyed by the offset field, not by byte position,
-    so copies with CRLF line ends read the same."""
-    synsets = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith(" "):
-            continue  # the licence header
-        head, _, gloss = line.partition(" | ")
-        fields = head.split()
-        n_words = int(fields[3], 16)
-        word = fields[4].replace("_", " ")
-        at = 4 + 2 * n_words
-        n_pointers = int(fields[at])
-        hypernyms = [int(fields[at + 2 + 4 * i]) for i in range(n_pointers)
-                     if fields[at + 1 + 4 * i] in ("@", "@i") and fields[at + 3 + 4 * i] == "n"]
-        definition = gloss.strip().split('; "')[0].strip()  # drop the usage examples
-        synsets[int(fields[0])] = [word, definition, hypernyms]
-    return synsets
-
-
-def _read_index_noun(path: Path) -> dict[str, list[int]]:
-    """WordNet's index.noun: `lemma n synset_count pointer_count symbols... sense_count tagged offsets...`."""
-    lemmas = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith(" "):
-            continue
-        fields = line.split()
-        n_pointers = int(fields[3])
-        lemmas[fields[0]] = [int(offset) for offset in fields[6 + n_pointers:]]
-    return lemmas
-
-
-def build(wordnet_dir: Path, out: Path) -> dict:
-    from timm.data import ImageNetInfo  # the ImageNet class order the image tower uses
-
-    synsets = _read_data_noun(wordnet_dir / "data.noun")
-    info = ImageNetInfo()
-    imagenet = [int(info.index_to_label_name(k)[1:]) for k in range(info.num_classes())]
-    missing = [offset for offset in imagenet if offset not in synsets]
-    if missing:
-        raise SystemExit(f"{len(missing)} ImageNet classes are not in this WordNet (need 3.0): {missing[:5]}")
-    exceptions = {}
-    for line in (wordnet_dir / "noun.exc").read_text(encoding="utf-8").splitlines():
-        fields = line.split()
-        if len(fields) >= 2:
-            exceptions[fields[0]] = fields[1]
-    data = {"schema": SCHEMA, "source": "WordNet 3.0 nouns (Princeton University); see LICENSE",
-            "synsets": synsets, "lemmas": _read_index_noun(wordnet_dir / "index.noun"),
-            "exceptions": exceptions, "imagenet": imagenet}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as stream:  # mtime 0: same bytes every build
-        stream.write(json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
-    return data
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Build resources/lexicon/ from WordNet 3.0's dict files.")
-    parser.add_argument("--build", type=Path, nargs="?", const=Path("/usr/share/wordnet"), required=True,
-                        metavar="WORDNET_DICT_DIR", help="folder with data.noun, index.noun, noun.exc "
-                        "(default /usr/share/wordnet: `apt install wordnet-base`)")
-    parser.add_argument("--out", type=Path, default=resources_dir() / "lexicon" / LEXICON_FILE)
-    args = parser.parse_args(argv)
-    data = build(args.build, args.out)
-    print(f"wrote {args.out}: {len(data['synsets'])} noun synsets, {len(data['lemmas'])} lemmas, "
-          f"{args.out.stat().st_size / 1e6:.1f} MB")
-
-
-if __name__ == "__main__":
-    main()

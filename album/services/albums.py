@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from album.errors import AlbumError
+from album.store.chunks import execute_in
 from album.store.database import Database
 
 
@@ -163,8 +165,9 @@ class AlbumService:
             if not source.is_file():
                 summary.missing.append(str(source))
                 continue
-            target = destination / source.name
-            if target.exists() and _same_file(source, target):
+            # A photo that shares its name with another was exported as `name (2).jpg`: look at
+            # every name it may have been given, or each re-export would copy it once more.
+            if any(_same_file(source, destination / name) for name in _names_given(source.name, taken)):
                 summary.skipped += 1
                 continue
             target = destination / _free_name(source.name, taken)
@@ -214,12 +217,7 @@ class AlbumService:
 
 
 def _paths(database: Database, ids: list[int]) -> dict[int, str]:
-    result = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = database.query(f"SELECT id, path FROM photos WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
-        result.update((row["id"], row["path"]) for row in rows)
-    return result
+    return {row["id"]: row["path"] for row in execute_in(database.query, "SELECT id, path FROM photos WHERE id IN ({marks})", ids)}
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -229,6 +227,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
     except OSError:
         return False
+
+
+def _names_given(name: str, taken: set[str]) -> list[str]:
+    """The names in `taken` that `_free_name` may have chosen for `name`: itself, `stem (n)suffix`."""
+    stem, suffix = os.path.splitext(name)
+    numbered = re.compile(re.escape(stem) + r" \((\d+)\)" + re.escape(suffix))
+    return [name] * (name in taken) + sorted(t for t in taken if numbered.fullmatch(t))
 
 
 def _free_name(name: str, taken: set[str]) -> str:

@@ -37,7 +37,8 @@ from album.progress import CancelToken, Progress, ProgressCallback
 from album.services.duplicate_grouping import ConstrainedUnionFind
 from album.services.keeper import PhotoFacts, choose_keeper, choose_shot
 from album.services.perceptual_hashes import PerceptualHashCache
-from album.store.database import Database, query_in
+from album.store.chunks import execute_in
+from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
 
 log = logging.getLogger(__name__)
@@ -286,9 +287,7 @@ class DuplicateFinder:
         rows = []
         if ids is None:
             rows = self._db.query(sql)
-        for start in range(0, len(ids or ()), 500):
-            chunk = ids[start : start + 500]
-            rows += self._db.query(sql + f" AND id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+        rows += execute_in(self._db.query, sql + " AND id IN ({marks})", ids or ())
         return {
             r[0]: PhotoFacts(r[0], r[1], r[2], r[3] or 0, r[4] or 0, r[5], r[6], r[7] or "", bool(r[8]))
             for r in rows
@@ -369,7 +368,7 @@ class DuplicateFinder:
         """When, with what and where each content was taken (from one photo holding it)."""
         ids = {by_hash[h][0].id: h for h in range(size) if h in by_hash}
         captures = CaptureFacts(size)
-        rows = query_in(self._db, """SELECT id, taken_at, camera_make, camera_model, gps_lat, gps_lon FROM photos
+        rows = execute_in(self._db.query, """SELECT id, taken_at, camera_make, camera_model, gps_lat, gps_lon FROM photos
                                      WHERE taken_at_source = 'exif' AND id IN ({marks})""", list(ids))
         for photo_id, taken_at, make, model, lat, lon in rows:
             captures.set(ids[photo_id], taken_at, " ".join(filter(None, (make, model))) or None, lat, lon)

@@ -19,6 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from album.errors import AlbumError
+
+
+class EmptyGroup(AlbumError):
+    """A keeper was asked for among no photos."""
+
+
 # What cameras and phones write. Everything else in a group next to one of these is more
 # likely a conversion made later (exports, downloads, screenshots of the photo).
 _CAMERA_FORMATS = frozenset({"JPEG", "HEIF", "HEIC", "MPO"})
@@ -92,7 +99,7 @@ _RULES: list[tuple[Callable[[list[PhotoFacts]], list[PhotoFacts]], Callable[[Pho
 def choose_keeper(photos: Sequence[PhotoFacts]) -> tuple[PhotoFacts, str]:
     """The photo to keep and the reason, e.g. 'largest resolution (4000x3000)'."""
     if not photos:
-        raise ValueError("an empty group has no keeper")
+        raise EmptyGroup("an empty group has no keeper")
     field = sorted(photos, key=lambda p: p.path)
     reasons = []
     for narrow, explain in _RULES:
@@ -119,7 +126,7 @@ def choose_shot(
     `taken`: capture time in seconds per photo id (the camera's clock), for the reason.
     """
     if not photos:
-        raise ValueError("an empty group has no keeper")
+        raise EmptyGroup("an empty group has no keeper")
     field = sorted(photos, key=lambda p: p.path)
     times = [taken[p.id] for p in field if p.id in taken]
     what = f"{len(field)} shots taken within {_span(max(times) - min(times))}" if len(times) > 1 else f"{len(field)} shots"

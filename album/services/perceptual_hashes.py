@@ -19,11 +19,11 @@ from album.errors import AlbumError
 from album.media.decode import decode_photo
 from album.media.perceptual import from_signed, phash, to_signed
 from album.media.thumbnails import make_thumbnail
+from album.store.chunks import execute_in
 from album.store.database import Database
 
 log = logging.getLogger(__name__)
 
-_QUERY_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
 _WORKERS = 2  # JPEG decoding releases the GIL: two threads keep two cores busy
 
 
@@ -51,15 +51,9 @@ class PerceptualHashCache:
 
     def stored(self, content_hashes: Iterable[str]) -> dict[str, int]:
         hashes = list(dict.fromkeys(content_hashes))
-        found: dict[str, int] = {}
-        for start in range(0, len(hashes), _QUERY_CHUNK):
-            chunk = hashes[start : start + _QUERY_CHUNK]
-            rows = self._db.query(
-                f"SELECT content_hash, phash FROM perceptual_hashes WHERE content_hash IN ({','.join('?' * len(chunk))})",
-                tuple(chunk),
-            )
-            found.update((row[0], from_signed(row[1])) for row in rows)
-        return found
+        rows = execute_in(self._db.query, "SELECT content_hash, phash FROM perceptual_hashes WHERE content_hash IN ({marks})",
+                          hashes)
+        return {row[0]: from_signed(row[1]) for row in rows}
 
     def get(self, paths_by_hash: dict[str, str]) -> dict[str, int]:
         """Hashes for these photos ({content_hash: a path of that content}), unsigned 64-bit.

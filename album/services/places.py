@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from album.services.gazetteer import COMMON_WORDS, Gazetteer, Place, normalise_name, place_rank
+from album.store.chunks import execute_in
 from album.store.database import Database
 
 __all__ = ["Gazetteer", "PhotoPlace", "PhotoPlaces", "Place", "PlaceMatch", "normalise_name", "reverse_geocode"]
@@ -111,11 +112,8 @@ class PhotoPlaces:
         ids = [int(i) for i in photo_ids]
         if not ids:
             return {}
-        rows = self._db.query(
-            f"SELECT photo_id, city, region, country, country_code FROM photo_places "
-            f"WHERE photo_id IN ({','.join('?' * len(ids))})",
-            tuple(ids),
-        )
+        rows = execute_in(self._db.query, "SELECT photo_id, city, region, country, country_code FROM photo_places "
+                          "WHERE photo_id IN ({marks})", ids)
         return {r[0]: PhotoPlace(r[1], r[2], r[3], r[4]) for r in rows}
 
     def count_without_location(self) -> int:
@@ -159,11 +157,8 @@ class PhotoPlaces:
         ]
         ids = set()
         if named:
-            rows = self._db.query(
-                f"SELECT photo_id FROM photo_places WHERE country_code = ? AND {column} IN "
-                f"({','.join('?' * len(named))})",
-                (place.country_code, *named),
-            )
+            rows = execute_in(self._db.query, f"SELECT photo_id FROM photo_places WHERE country_code = ? AND {column} IN "
+                              "({marks})", named, (place.country_code,))
             ids.update(r[0] for r in rows)
         if place.kind == "city" and place.lat is not None:
             ids.update(self._within(place.lat, place.lon, place.radius_km))

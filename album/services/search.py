@@ -25,6 +25,7 @@ from album.services.query import ParsedQuery, QueryParser, WeightedTerm
 from album.services.ranking import VectorRanker, ef_for
 from album.services.relevance import RelevanceCutoff
 from album.services.search_filters import PhotoFilter, describe_filters
+from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
 from album.store.photos import PhotoRepository
@@ -213,12 +214,8 @@ class SearchService:
                 (-1 if limit is None else limit,),
             )
         else:
-            rows = []
-            for start in range(0, allowed.size, 500):
-                part = allowed[start : start + 500].tolist()
-                rows += self._db.query(
-                    f"SELECT id, path, taken_at FROM photos WHERE id IN ({','.join('?' * len(part))})", tuple(part)
-                )
+            rows = execute_in(self._db.query, "SELECT id, path, taken_at FROM photos WHERE id IN ({marks})",
+                              allowed.tolist())
         return sorted(((r[0], r[1], r[2] or "") for r in rows), key=lambda r: (r[2], r[1]))[:limit]
 
     def _query_vectors(self, model: EmbeddingModel, terms: Sequence[WeightedTerm]) -> tuple[np.ndarray, np.ndarray | None]:

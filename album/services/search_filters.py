@@ -12,6 +12,7 @@ import numpy as np
 from album.errors import AlbumError
 from album.services.places import Place
 from album.services.query import TimeFilter
+from album.store.chunks import execute_in
 from album.store.database import Database
 
 
@@ -99,13 +100,8 @@ class PhotoFilter:
 
     @staticmethod
     def photo_facts(db: Database, ids: np.ndarray) -> list[tuple[int, str | None, str | None, str | None]]:
-        rows = []
-        for start in range(0, ids.size, 500):
-            part = ids[start : start + 500].tolist()
-            rows += db.query(
-                f"SELECT id, taken_at, camera_make, camera_model FROM photos WHERE id IN ({','.join('?' * len(part))})",
-                tuple(part),
-            )
+        rows = execute_in(db.query, "SELECT id, taken_at, camera_make, camera_model FROM photos WHERE id IN ({marks})",
+                          ids.tolist())
         return [tuple(r) for r in rows]
 
 

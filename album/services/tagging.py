@@ -23,6 +23,7 @@ from album.models.base import EmbeddingModel, l2_normalise
 from album.models.prompts import label_vectors
 from album.services.labels import Label, LabelRepository
 from album.services.relevance import NEUTRAL_PROMPTS, logit_scale, margin_for
+from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
 
@@ -127,11 +128,8 @@ class TaggingService:
         for batch_ids, vectors in self._embeddings.iter_vectors(model_id, ids):
             rows = self._auto_tags(batch_ids, vectors, labels) if labels else []
             with self._db.write() as db:
-                marks = ",".join("?" * len(batch_ids))
-                db.execute(
-                    f"DELETE FROM tags WHERE source = 'auto' AND hidden = 0 AND photo_id IN ({marks})",
-                    batch_ids.tolist(),
-                )
+                execute_in(db.execute, "DELETE FROM tags WHERE source = 'auto' AND hidden = 0 AND photo_id IN ({marks})",
+                           batch_ids.tolist())
                 # INSERT OR IGNORE: a manual or user-hidden row for the same tag wins.
                 db.conn.executemany(
                     "INSERT OR IGNORE INTO tags (photo_id, tag, score, source) VALUES (?, ?, ?, 'auto')", rows
@@ -162,15 +160,24 @@ class TaggingService:
     def tags(self, photo_ids: Iterable[int] | None = None) -> dict[int, list[Tag]]:
         """Visible tags per photo id, manual first, then by score."""
         sql = "SELECT photo_id, tag, score, source FROM tags WHERE hidden = 0"
-        params: list = []
-        if photo_ids is not None:
-            ids = list(photo_ids)
-            sql += f" AND photo_id IN ({','.join('?' * len(ids))})"
-            params = ids
+        order = " ORDER BY photo_id, source DESC, score DESC"
+        if photo_ids is None:
+            rows = self._db.query(sql + order)
+        else:  # chunks hold whole photos, so each photo's tags keep their order
+            rows = execute_in(self._db.query, sql + " AND photo_id IN ({marks})" + order, photo_ids)
         result: dict[int, list[Tag]] = {}
-        for row in self._db.query(sql + " ORDER BY photo_id, source DESC, score DESC", tuple(params)):
+        for row in rows:
             result.setdefault(row["photo_id"], []).append(Tag(row["tag"], row["score"], row["source"]))
         return result
+
+    def tag_counts(self, tags: Iterable[str] | None = None) -> dict[str, int]:
+        """How many photos carry each visible tag (all tags, or only these)."""
+        sql = "SELECT tag, count(*) FROM tags WHERE hidden = 0"
+        if tags is None:
+            rows = self._db.query(sql + " GROUP BY tag")
+        else:
+            rows = execute_in(self._db.query, sql + " AND tag IN ({marks}) GROUP BY tag", tags)
+        return {row[0]: row[1] for row in rows}
 
     def add_tag(self, photo_id: int, tag: str) -> None:
         """A tag the user set by hand: it wins over (and replaces) an automatic one."""

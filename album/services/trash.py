@@ -24,12 +24,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-import send2trash
-
 from album.media.hashing import content_hash
 from album.scan.walker import file_identity
 from album.services.duplicates import DuplicateGroup
 from album.services.os_trash import TrashError, TrashUnsupported, find_trashed
+from album.store.chunks import execute_in
 from album.store.database import Database
 
 __all__ = [
@@ -104,7 +103,7 @@ class TrashService:
     def __init__(
         self,
         database: Database,
-        send_to_trash: Callable[[str], None] = send2trash.send2trash,
+        send_to_trash: Callable[[str], None],
         *,
         forget_photos: Callable[[list[int]], None] | None = None,
     ):
@@ -236,14 +235,8 @@ class TrashService:
         """The trashed photos leave the library (rows, vectors, tags) and search at once."""
         if not paths:
             return
-        ids = []
         with self._db.write() as db:
-            for start in range(0, len(paths), 500):
-                chunk = paths[start : start + 500]
-                rows = db.execute(
-                    f"DELETE FROM photos WHERE path IN ({','.join('?' * len(chunk))}) RETURNING id", chunk
-                ).fetchall()
-                ids += [r[0] for r in rows]
+            ids = [r[0] for r in execute_in(db.execute, "DELETE FROM photos WHERE path IN ({marks}) RETURNING id", paths)]
         if ids and self._forget_photos:
             self._forget_photos(ids)
 
@@ -257,26 +250,20 @@ class TrashService:
         ids = list(photo_ids)
         restored = 0
         with self._db.write() as db:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                rows = db.execute(
-                    f"""SELECT p.id, j.id, j.kept FROM photos p JOIN trash_journal j
-                        ON j.original_path = p.path AND j.content_hash = p.content_hash
-                        WHERE p.id IN ({','.join('?' * len(chunk))}) AND j.kept IS NOT NULL
-                        ORDER BY j.id""",
-                    chunk,
-                ).fetchall()
-                latest = {photo_id: (journal_id, kept) for photo_id, journal_id, kept in rows}  # newest wins
-                for photo_id, (journal_id, kept) in latest.items():
-                    kept = json.loads(kept)
-                    for tag, source, score, hidden in kept.get("tags", []):
-                        db.execute("INSERT OR REPLACE INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, ?, ?, ?)",
-                                   (photo_id, tag, score, source, hidden))
-                    for album_id, added_at in kept.get("albums", []):
-                        db.execute("""INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at)
-                                      SELECT id, ?, ? FROM albums WHERE id = ?""", (photo_id, added_at, album_id))
-                    db.execute("UPDATE trash_journal SET kept = NULL WHERE id = ?", (journal_id,))  # given back once
-                    restored += 1
+            rows = execute_in(db.execute, """SELECT p.id, j.id, j.kept FROM photos p JOIN trash_journal j
+                                             ON j.original_path = p.path AND j.content_hash = p.content_hash
+                                             WHERE p.id IN ({marks}) AND j.kept IS NOT NULL ORDER BY j.id""", ids)
+            latest = {photo_id: (journal_id, kept) for photo_id, journal_id, kept in rows}  # newest wins
+            for photo_id, (journal_id, kept) in latest.items():
+                kept = json.loads(kept)
+                for tag, source, score, hidden in kept.get("tags", []):
+                    db.execute("INSERT OR REPLACE INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, ?, ?, ?)",
+                               (photo_id, tag, score, source, hidden))
+                for album_id, added_at in kept.get("albums", []):
+                    db.execute("""INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at)
+                                  SELECT id, ?, ? FROM albums WHERE id = ?""", (photo_id, added_at, album_id))
+                db.execute("UPDATE trash_journal SET kept = NULL WHERE id = ?", (journal_id,))  # given back once
+                restored += 1
         return restored
 
     # --- undoing --------------------------------------------------------------------------------

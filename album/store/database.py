@@ -24,22 +24,6 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
-# SQLite's default limit on bound parameters is 999 in older builds: chunks stay well below it.
-IN_CHUNK = 500
-
-
-def query_in(database: "Database", sql: str, ids: list, params: tuple = ()) -> list[sqlite3.Row]:
-    """Run `sql` once per chunk of `ids`, with `{marks}` in it standing for the chunk's `?, ?, …`.
-
-    `params` are bound before the chunk's ids. Rows of all chunks, in chunk order.
-    """
-    rows = []
-    for start in range(0, len(ids), IN_CHUNK):
-        chunk = list(ids[start : start + IN_CHUNK])
-        rows += database.query(sql.format(marks=",".join("?" * len(chunk))), (*params, *chunk))
-    return rows
-
-
 class Database:
     """The library's SQLite file.
 

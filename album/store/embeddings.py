@@ -6,6 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
+from album.store.chunks import rows_in_chunks
 from album.store.database import Database
 
 
@@ -66,14 +67,8 @@ class EmbeddingRepository:
                 )
                 chunks = iter(lambda: cursor.fetchmany(batch), [])
             else:
-                chunks = (
-                    reader.execute(
-                        f"SELECT photo_id, vector FROM embeddings WHERE model_id = ? AND photo_id IN "
-                        f"({','.join('?' * len(part))})",
-                        (model_id, *map(int, part)),
-                    ).fetchall()
-                    for part in (ids[i : i + 500] for i in range(0, len(ids), 500))
-                )
+                chunks = rows_in_chunks(reader.execute, "SELECT photo_id, vector FROM embeddings WHERE model_id = ? "
+                                        "AND photo_id IN ({marks})", map(int, ids), (model_id,))
             for rows in chunks:
                 if rows:
                     yield (

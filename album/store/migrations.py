@@ -11,7 +11,13 @@ from typing import Callable
 
 import sqlite_utils
 
+from album.errors import LibraryError
+
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+
+
+class MigrationError(LibraryError):
+    """A migration's SQL cannot be run as written."""
 
 
 def _run_statements(db: sqlite_utils.Database, script: str) -> None:
@@ -25,7 +31,7 @@ def _run_statements(db: sqlite_utils.Database, script: str) -> None:
             statement = ""
     leftover = [line for line in statement.splitlines() if line.strip() and not line.strip().startswith("--")]
     if leftover:  # e.g. a last statement whose ';' was swallowed by a trailing comment
-        raise ValueError(f"unterminated SQL statement in a migration: {statement.strip()[:200]}")
+        raise MigrationError(f"unterminated SQL statement in a migration: {statement.strip()[:200]}")
 
 
 def _initial_schema(db: sqlite_utils.Database) -> None:

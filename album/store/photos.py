@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
+from album.store.chunks import execute_in
 from album.store.database import Database
 
 
@@ -146,11 +147,7 @@ class PhotoRepository:
         return PhotoRecord(**dict(rows[0])) if rows else None
 
     def paths(self, ids: Iterable[int]) -> dict[int, str]:
-        ids = list(ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        return {r["id"]: r["path"] for r in self._db.query(f"SELECT id, path FROM photos WHERE id IN ({marks})", tuple(ids))}
+        return {r["id"]: r["path"] for r in execute_in(self._db.query, "SELECT id, path FROM photos WHERE id IN ({marks})", ids)}
 
     def paths_of_size(self, size: int) -> list[str]:
         """Paths of the photos of exactly this many bytes (candidates for "the same file")."""
@@ -200,6 +197,4 @@ class PhotoRepository:
 
     @staticmethod
     def delete(db, photo_ids: list[int]) -> None:
-        for start in range(0, len(photo_ids), 500):
-            chunk = photo_ids[start : start + 500]
-            db.execute(f"DELETE FROM photos WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        execute_in(db.execute, "DELETE FROM photos WHERE id IN ({marks})", photo_ids)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from album.store.browsing import BrowsingRepository
+
 
 @dataclass(frozen=True)
 class MemberFacts:
@@ -24,16 +26,6 @@ def load_duplicates(context, tier: str | None, similar_min_cosine: float | None 
     """Runs on the search pool."""
     groups = context.duplicates.find(tier, similar_min_cosine)
     ids = [m.photo_id for g in groups for m in g.members]
-    facts: dict[int, MemberFacts] = {}
-    reader = context.library.database.reader()
-    try:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in reader.execute(
-                f"SELECT id, content_hash, width, height, size FROM photos WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                facts[row[0]] = MemberFacts(row[1], row[2], row[3], row[4])
-    finally:
-        reader.close()
+    known = BrowsingRepository(context.library.database).tile_facts(ids)
+    facts = {photo_id: MemberFacts(*values) for photo_id, values in known.items()}
     return DuplicateListing(tier, list(groups), facts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from album.store.browsing import BrowsingRepository
+
 
 @dataclass(frozen=True)
 class FilterChoices:
@@ -14,18 +16,6 @@ class FilterChoices:
 
 
 def load_filter_choices(library) -> FilterChoices:
-    """Runs on the search pool, on its own read connection."""
-    reader = library.database.reader()
-    try:
-        folders = [r[0] for r in reader.execute("SELECT path FROM folders ORDER BY path")]
-        tags = [r[0] for r in reader.execute("SELECT DISTINCT tag FROM tags WHERE hidden = 0 ORDER BY tag")]
-        albums = [r[0] for r in reader.execute("SELECT name FROM albums ORDER BY name")]
-        cameras = [
-            r[0] for r in reader.execute(
-                "SELECT DISTINCT trim(coalesce(camera_make, '') || ' ' || coalesce(camera_model, '')) AS c "
-                "FROM photos WHERE status = 'ok' AND (camera_make IS NOT NULL OR camera_model IS NOT NULL) ORDER BY c"
-            )
-        ]
-    finally:
-        reader.close()
-    return FilterChoices(folders, tags, albums, cameras)
+    """Runs on the search pool, on read connections of its own."""
+    browsing = BrowsingRepository(library.database)
+    return FilterChoices(browsing.folder_paths(), browsing.visible_tags(), browsing.album_names(), browsing.cameras())

@@ -37,10 +37,9 @@ def score_label(library, name: str, prompts: tuple[str, ...]) -> LabelScores:
 
 
 def tagged_count(library, name: str) -> int:
-    return library.database.query("SELECT count(*) FROM tags WHERE tag = ? AND hidden = 0", (name,))[0][0]
+    return library.tagging.tag_counts([name]).get(name, 0)
 
 
 def labels_with_counts(library) -> tuple[list, dict[str, int]]:
     """The labels, and how many photos each one tags now (for the editor's list)."""
-    rows = library.database.query("SELECT tag, count(*) FROM tags WHERE hidden = 0 GROUP BY tag")
-    return library.labels.list(), {row[0]: row[1] for row in rows}
+    return library.labels.list(), library.tagging.tag_counts()

@@ -27,10 +27,8 @@ def load_photo_details(library, photo_id: int) -> PhotoDetails | None:
         return None
     camera = " ".join(part for part in (record.camera_make, record.camera_model) if part) or None
     gps = (record.gps_lat, record.gps_lon) if record.gps_lat is not None and record.gps_lon is not None else None
-    rows = library.database.query(
-        "SELECT city, region, country FROM photo_places WHERE photo_id = ?", (photo_id,)
-    )
-    place = ", ".join(part for part in rows[0] if part) if rows else None
+    known = library.places.of([photo_id]).get(photo_id)
+    place = known.describe() if known is not None else None
     tags = library.tagging.tags([photo_id]).get(photo_id, [])
     return PhotoDetails(photo_id, record.path, record.taken_at, record.taken_at_source, record.width, record.height,
                         record.size, record.format, camera, gps, place or None, tags)

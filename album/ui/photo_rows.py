@@ -9,16 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from album.store.browsing import BrowsingRepository
 from album.store.database import Database
 
-# How the library view can be ordered; the SQL is here so the choice is one word in the UI.
-SORT_ORDERS = {
-    "newest": "coalesce(taken_at, '') DESC, id DESC",
-    "oldest": "coalesce(taken_at, '9999') ASC, id ASC",
-    # The file name: what is left after the last '/' (rtrim strips everything but the slashes).
-    "name": "replace(path, rtrim(path, replace(path, '/', '')), '') COLLATE NOCASE, path",
-    "folder": "path COLLATE NOCASE",
-}
 DATE_SORTS = ("newest", "oldest")  # orders in which month groups make sense
 
 
@@ -49,15 +42,8 @@ class PhotoRows:
 
 
 def load_library_rows(database: Database, sort: str = "newest") -> PhotoRows:
-    """Every readable photo in the library, in `sort` order (see SORT_ORDERS)."""
-    reader = database.reader()
-    try:
-        cursor = reader.execute(
-            f"SELECT id, content_hash, taken_at, path FROM photos WHERE status = 'ok' ORDER BY {SORT_ORDERS[sort]}"
-        )
-        rows = cursor.fetchall()
-    finally:
-        reader.close()
+    """Every readable photo in the library, in `sort` order (album.store.browsing.SORT_ORDERS)."""
+    rows = BrowsingRepository(database).grid_rows(sort)
     ids, hashes, taken, paths = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
     return PhotoRows(ids, hashes, taken, paths, grouped_by_month=sort in DATE_SORTS).index_hashes()
 
@@ -69,19 +55,8 @@ def load_rows_for(
     why: Sequence[str] | None = None,
 ) -> PhotoRows:
     """These photos in this order (search results, an album); ids no longer in the library drop out."""
-    found: dict[int, tuple] = {}
-    reader = database.reader()
-    try:
-        ids = list(photo_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in reader.execute(
-                f"SELECT id, content_hash, taken_at, path FROM photos WHERE status = 'ok' AND id IN ({marks})", chunk
-            ):
-                found[row[0]] = row
-    finally:
-        reader.close()
+    photo_ids = list(photo_ids)
+    found = BrowsingRepository(database).grid_rows_for(photo_ids)
     result = PhotoRows(scores=[] if scores is not None else None, why=[] if why is not None else None)
     for position, photo_id in enumerate(photo_ids):
         row = found.get(photo_id)

@@ -19,6 +19,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from album.media.thumbnails import NotAContentHash
 from album.ui.image_reading import read_scaled
 from album.ui.tasks import THUMBNAILS
 
@@ -102,7 +103,7 @@ class ThumbnailLoader(QObject):
     def _safe_path(self, content_hash: str) -> Path | None:
         try:
             return self._path_for(content_hash)
-        except ValueError:
+        except NotAContentHash:
             return None
 
     def _on_decoded(self, results: list[tuple[str, QImage | None]]) -> None:

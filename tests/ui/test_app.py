@@ -6,6 +6,22 @@ from PySide6.QtGui import QImage
 from conftest import PHOTO_COUNT
 
 
+def pixels(path, exit_code=0):
+    """The PNG's pixels as [height, width, 3] (after checking the run that made it exited 0)."""
+    import numpy as np
+    from PIL import Image
+
+    assert exit_code == 0 and not QImage(str(path)).isNull(), path
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def colours(image) -> int:
+    import numpy as np
+
+    return len(np.unique(image.reshape(-1, 3), axis=0))
+
+
 def test_screenshot_waits_for_the_search_and_saves_the_window(qtbot, library, flickr_photos, settings, tmp_path):
     from album.ui.app import run
 
@@ -13,8 +29,14 @@ def test_screenshot_waits_for_the_search_and_saves_the_window(qtbot, library, fl
     library.index()
     shot = tmp_path / "shots" / "search.png"
     assert run(library, screenshot=str(shot), search="dog", settings=settings) == 0
-    image = QImage(str(shot))
-    assert not image.isNull() and image.width() >= 800
+    searched = pixels(shot)
+    assert searched.shape[1] >= 800 and searched.shape[0] >= 500
+    assert searched.std() > 5 and colours(searched) > 50  # the window is drawn, not blank
+    shown = pixels(tmp_path / "library.png", run(library, screenshot=str(tmp_path / "library.png"), settings=settings))
+    # Without a search the grid shows the 12 photos' thumbnails (thousands of colours); the
+    # random test model's cut keeps none for "dog", so a shot taken after the search has
+    # only the window's own few colours: it waited for the search.
+    assert colours(shown) > 5000 and colours(searched) < colours(shown) / 5
 
 
 def test_screenshot_of_the_duplicates_view(qtbot, library, flickr_photos, settings, tmp_path):
@@ -24,7 +46,11 @@ def test_screenshot_of_the_duplicates_view(qtbot, library, flickr_photos, settin
     library.index()
     shot = tmp_path / "duplicates.png"
     assert run(library, screenshot=str(shot), view="duplicates", settings=settings) == 0
-    assert not QImage(str(shot)).isNull()
+    image = pixels(shot)
+    assert image.shape[1] >= 800 and image.shape[0] >= 500
+    # The random test model makes all 12 photos one group of similar shots: their thumbnails
+    # are drawn (photographs: many colours), not an empty view.
+    assert colours(image) > 5000
 
 
 def test_startup_report_marks_when_the_grid_is_interactive_and_quits(qtbot, library, flickr_photos, settings,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -33,11 +34,16 @@ from album.models.lexicon import Lexicon, Sense
 from album.models.prompts import ensemble_label_vectors, label_to_phrase
 
 VOCABULARY_FILE = "caption-vocabulary.json"
-FAMILIAR_CAPTIONS = 20  # a word in this many training captions is known well enough on its own
-SENSES = 3  # dictionary senses averaged for an unfamiliar word
-GLOSS_WEIGHT = 2.0  # dictionary prompts vs the plain prompt ensemble
-NEIGHBOUR_LEVELS = 2  # how far up WordNet to look for ImageNet classes
-NEIGHBOUR_WEIGHT = 0.5  # the ImageNet neighbours' text vectors vs the label's own vector
+
+
+@dataclass(frozen=True)
+class GroundingSettings:
+    familiar_captions: int = 20  # a word in this many training captions is known well enough on its own
+    senses: int = 3  # dictionary senses averaged for an unfamiliar word
+    gloss_weight: float = 2.0  # dictionary prompts vs the plain prompt ensemble
+    neighbour_levels: int = 2  # how far up WordNet to look for ImageNet classes
+    neighbour_weight: float = 0.5  # the ImageNet neighbours' text vectors vs the label's own vector
+
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -62,17 +68,23 @@ class LabelGrounding:
     """Turns label phrases into unit vectors in album-mini's space (see the module docstring)."""
 
     def __init__(self, encode_texts: Callable[[list[str]], np.ndarray], lexicon: Lexicon,
-                 caption_counts: dict[str, int], class_vectors: np.ndarray):
+                 caption_counts: dict[str, int], class_vectors: np.ndarray,
+                 settings: GroundingSettings = GroundingSettings()):
+        self.settings = settings
         self._encode = encode_texts
         self._lexicon = lexicon
         self._counts = caption_counts
         self._class_vectors = class_vectors  # [1000, dim]: each ImageNet class's texts through the text head
 
+    def with_settings(self, settings: GroundingSettings, encode_texts=None) -> "LabelGrounding":
+        """The same sources with other settings (bench.tagging's search), or another encoder."""
+        return LabelGrounding(encode_texts or self._encode, self._lexicon, self._counts, self._class_vectors, settings)
+
     def familiar(self, phrase: str) -> bool:
         """Whether training captions use each of the phrase's nouns often ("my dog": dog is what counts)."""
         words = _WORD.findall(phrase.lower())
         nouns = [word for word in words if self._lexicon.lemmas(word)] or words
-        return bool(nouns) and min(self._count(word) for word in nouns) >= FAMILIAR_CAPTIONS
+        return bool(nouns) and min(self._count(word) for word in nouns) >= self.settings.familiar_captions
 
     def _count(self, word: str) -> int:
         forms = [word, word + "s", word + "es"] + ([word[:-1]] if word.endswith("s") else [])
@@ -84,11 +96,11 @@ class LabelGrounding:
         with only abstract senses ("receipts": acknowledgment, income), which keeps its words."""
         if self.familiar(phrase):
             return []
-        return self._lexicon.senses(phrase, physical=True)[:SENSES]
+        return self._lexicon.senses(phrase, physical=True)[: self.settings.senses]
 
     def _neighbours(self, senses: list[Sense]) -> list[int]:
         """ImageNet class indices that lend their visual knowledge to an unfamiliar phrase."""
-        return self._lexicon.imagenet_relatives(senses[0].offset, NEIGHBOUR_LEVELS) if senses else []
+        return self._lexicon.imagenet_relatives(senses[0].offset, self.settings.neighbour_levels) if senses else []
 
     def vectors(self, labels: Sequence[str]) -> np.ndarray:
         phrases = [label_to_phrase(label) for label in labels]
@@ -103,11 +115,11 @@ class LabelGrounding:
                 if sense.hypernyms:
                     prompts.append(f"a photo of a {phrase}, a kind of {self._lexicon.sense(sense.hypernyms[0]).word}")
             gloss = l2_normalise(self._encode(prompts).mean(axis=0, keepdims=True))[0]
-            vector = l2_normalise((vectors[row] + GLOSS_WEIGHT * gloss)[None])[0]
+            vector = l2_normalise((vectors[row] + self.settings.gloss_weight * gloss)[None])[0]
             neighbours = self._neighbours(senses)
             if neighbours:
                 borrowed = l2_normalise(self._class_vectors[neighbours].mean(axis=0, keepdims=True))[0]
-                vector = l2_normalise((vector + NEIGHBOUR_WEIGHT * borrowed)[None])[0]
+                vector = l2_normalise((vector + self.settings.neighbour_weight * borrowed)[None])[0]
             vectors[row] = vector
         return vectors.astype(np.float32)
 

@@ -188,7 +188,6 @@ class AlbumMiniModel:
         """Built on first use (the lexicon takes ~1 s to read); None without the shipped files."""
         with self._grounding_lock:
             if self._grounding is None and self._resources_dir is not None:
-                from album.models.lexicon import default_lexicon
                 from album.models.mini import grounding
 
                 vocabulary = self._resources_dir / grounding.VOCABULARY_FILE
@@ -196,10 +195,18 @@ class AlbumMiniModel:
                     log.warning("album-mini: %s is missing; labels use plain prompts", vocabulary)
                     self._resources_dir = None  # warn once
                     return None
-                self._grounding = grounding.LabelGrounding(
-                    self.encode_texts, default_lexicon(), grounding.read_vocabulary(vocabulary),
-                    grounding.class_vectors(self._resources_dir / WEIGHTS_FILE))
+                self._grounding = self.label_grounding()
             return self._grounding
+
+    def label_grounding(self):
+        """A new LabelGrounding over the shipped lexicon and vocabulary (bench.tagging tries
+        other settings on it with `with_settings`)."""
+        from album.models.lexicon import default_lexicon
+        from album.models.mini import grounding
+
+        return grounding.LabelGrounding(
+            self.encode_texts, default_lexicon(), grounding.read_vocabulary(self._resources_dir / grounding.VOCABULARY_FILE),
+            grounding.class_vectors(self._resources_dir / WEIGHTS_FILE))
 
 
 def _remove_stale_exports(current: Path) -> None:
