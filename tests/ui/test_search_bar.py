@@ -57,16 +57,20 @@ def test_clearing_the_search_shows_the_library_again(qtbot, indexed):
     assert indexed.library_page.model.rowCount() == PHOTO_COUNT
 
 
-def test_find_similar_lists_other_photos_most_similar_first(qtbot, indexed):
+def test_find_similar_shows_the_photo_first_and_names_it_then_show_all(qtbot, indexed):
     page = indexed.library_page
-    photo_id = page.model.photo_id(0)
+    photo_id, name = page.model.photo_id(0), Path(page.model.path(0)).name
     with qtbot.waitSignal(page.rowsShown, timeout=10_000):
         indexed.find_similar(photo_id)
     ids = page.model.rows.ids
-    assert ids and photo_id not in ids
-    scores = page.model.rows.scores
+    assert ids[0] == photo_id and ids.count(photo_id) == 1  # the photo it started from, once, first
+    assert name in page.notice.text()
+    scores = page.model.rows.scores[1:]
     assert scores == sorted(scores, reverse=True)
-    assert "look alike" in page.notice.text()
+    with qtbot.waitSignal(page.rowsShown, timeout=10_000):
+        page.showAllWanted.emit()  # past the relevance cut: every other photo, still similar ones first
+    assert page.model.rows.ids[0] == photo_id and page.model.rowCount() == PHOTO_COUNT
+    assert page.mode == "results"
 
 
 def test_a_filter_narrows_the_results(qtbot, indexed, flickr_photos):

@@ -41,6 +41,12 @@ class SearchBar(QWidget):
         """Show a query (e.g. 'similar to IMG_1.jpg') without it counting as typing."""
         self.field.setText(text)
 
+    def reset(self) -> None:
+        """No text and no filters, without signals: the caller shows what comes instead."""
+        self.field.setText("")
+        self.popup.reset()
+        self._show_filters_state(self.popup.filters())
+
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape and self.field.text():
             self.field.clear()
@@ -57,6 +63,9 @@ class SearchBar(QWidget):
         self.popup.show()
 
     def _filters_applied(self, filters: SearchFilters) -> None:
+        self._show_filters_state(filters)
+        self.filtersChanged.emit(filters)
+
+    def _show_filters_state(self, filters: SearchFilters) -> None:
         self.filters_button.setChecked(filters.active())
         self.filters_button.setText("Filters •" if filters.active() else "Filters")
-        self.filtersChanged.emit(filters)

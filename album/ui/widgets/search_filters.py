@@ -77,10 +77,14 @@ class SearchFiltersPopup(QFrame):
         )
 
     def clear(self) -> None:
+        self.reset()
+        self._apply()
+
+    def reset(self) -> None:
+        """Every filter back to "Any", without applying."""
         self.use_dates.setChecked(False)
         for combo in (self.folder, self.tag, self.album, self.camera):
             combo.setCurrentIndex(0)
-        self._apply()
 
     def _apply(self) -> None:
         self.hide()
