@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from album.ui import formatting
+from album.ui.desktop import pictures_folder
 from album.ui.tasks import FILES, SEARCH
 from album.ui.widgets.confirm import confirm_destructive
 
@@ -152,7 +153,7 @@ class AlbumsPanel(QWidget):
         name = self._selected_name()
         if name is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, f"Export “{name}” to")
+        folder = QFileDialog.getExistingDirectory(self, f"Export “{name}” to", pictures_folder())
         mode = self.choose_export_mode() if folder else None
         if mode is None:
             return
