@@ -97,3 +97,16 @@ def test_typing_a_query_shows_the_expected_photo_first(qtbot, tmp_path, flickr_p
         type_query(qtbot, window, "a girl covered in paint in front of a rainbow")
         assert Path(window.library_page.model.path(0)).name == RAINBOW
         window.close()
+
+
+def test_the_filters_popup_stays_inside_the_window(qtbot, window):
+    window.resize(900, 600)
+    qtbot.wait(50)
+    bar = window.search_bar
+    bar.filters_button.click()
+    qtbot.waitUntil(bar.popup.isVisible, timeout=2000)
+    inside = window.geometry()
+    popup = bar.popup.geometry()
+    assert inside.contains(popup.topLeft()) and inside.contains(popup.bottomRight()), (inside, popup)
+    bar.filters_button.click()
+    assert not bar.popup.isVisible()

@@ -407,7 +407,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         if self.viewer is not None:
             self.viewer.forget_photos(photo_ids)
         self.statusBar().showMessage(f"Moved {formatting.count(len(photo_ids), 'photo')} to the trash. "
-                                     "Ctrl+Z puts them back.", 10000)
+                                     f"Ctrl+Z puts {'it' if len(photo_ids) == 1 else 'them'} back.", 10000)
         self.context.changes.photos()
         self.undo_action.setEnabled(True)  # known at once: the files are in the trash now
 
