@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from album import Library
+from album.services.similar_cut import bar_over
 
 
-def main(library_path: str, z_values=(2.0, 2.5, 3.0, 3.5, 4.0)) -> None:
+def main(library_path: str, z_values=(2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)) -> None:
     with Library.open(Path(library_path)) as library:
         batches = list(library.embeddings.iter_vectors(library.model_id))
         ids = np.concatenate([b for b, _ in batches])
@@ -31,7 +32,7 @@ def main(library_path: str, z_values=(2.0, 2.5, 3.0, 3.5, 4.0)) -> None:
             for i in picks:
                 scores = vectors @ vectors[i]
                 others = np.arange(len(ids)) != i
-                bar = scores[others].mean() + z * scores[others].std()
+                bar = bar_over(scores[others], z)
                 keep = (scores >= bar) & others
                 same = (classes == classes[i]) & others
                 kept.append(keep.sum())
