@@ -205,7 +205,7 @@ class LabelsEditor(QWidget):
             return
         threshold = self.threshold() if self.threshold() is not None else DEFAULT_THRESHOLD
         ids, scores = self._scores.above(threshold)
-        self.status.setText(f"Saving tags {formatting.count(len(ids), 'photo')} “{self._scores.name}” "
+        self.status.setText(f"Saving will tag {formatting.count(len(ids), 'photo')} “{self._scores.name}” "
                             f"(score above {threshold:.2f}, and among each photo's best few labels)")
         database = self._context.library.database
         top_ids, top_scores = ids.tolist(), scores.tolist()
