@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import rawpy
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -142,3 +143,18 @@ def _reason(exc: Exception, data: bytes) -> str:
     if isinstance(exc, (OSError, SyntaxError, ValueError)):
         return f"image data is corrupt ({detail})"
     return f"image could not be decoded ({type(exc).__name__}: {detail})"
+
+
+def file_orientation(path: str | Path) -> int:
+    """A file's EXIF orientation (1-8) as `decode_photo` reads it, without decoding its pixels.
+
+    For displays that decode pixels their own way (the GUI's viewer): they turn the picture
+    by this, so it stands as album's thumbnails and the model saw it. 1 when unreadable.
+    """
+    pixels.register_plugins()
+    try:
+        with Image.open(path) as image:
+            tags, _ = read_exif(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return 1
+    return orientation_of(tags)

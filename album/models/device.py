@@ -15,3 +15,24 @@ def pick_device(requested: str | None = None) -> str:
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
+
+
+def devices_present() -> list[str]:
+    """The devices a model could run on here, 'cpu' first: what a settings page should offer."""
+    import importlib.util
+
+    present = ["cpu"]
+    if importlib.util.find_spec("onnxruntime") is not None:
+        import onnxruntime as ort
+
+        if "CUDAExecutionProvider" in ort.get_available_providers():
+            present.append("cuda")
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        if torch.cuda.is_available() and "cuda" not in present:
+            present.append("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            present.append("mps")
+    return present

@@ -188,6 +188,11 @@ class TaggingService:
                 (photo_id, tag.strip()),
             )
 
+    def user_choices(self, tag: str) -> tuple[set[int], set[int]]:
+        """Photos the user tagged `tag` by hand, and those they removed it from: re-tagging keeps both."""
+        rows = self._db.query("SELECT photo_id, hidden FROM tags WHERE tag = ? AND source = 'manual'", (tag,))
+        return {r[0] for r in rows if not r[1]}, {r[0] for r in rows if r[1]}
+
     def remove_tag(self, photo_id: int, tag: str) -> None:
         """Removed by the user: kept as a hidden manual row so re-tagging does not bring it back."""
         with self._db.write() as db:

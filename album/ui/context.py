@@ -13,8 +13,10 @@ from PySide6.QtCore import QSettings
 
 from album.ui.adapters.duplicates import DuplicatesAdapter
 from album.ui.adapters.search import SearchAdapter
+from album.ui.adapters.trash import PhotoTrash
 from album.ui.adapters.warmup import LibraryWarmup
 from album.ui.controllers.indexing import IndexingController
+from album.ui.library_changes import LibraryChanges
 from album.ui.tasks import TaskPools
 from album.ui.thumbnails import ThumbnailLoader
 from album.ui.widgets.photo_grid import THUMBNAIL_BOX
@@ -30,6 +32,8 @@ class AppContext:
     duplicates: DuplicatesAdapter
     thumbnails: ThumbnailLoader
     indexing: "IndexingController | None" = None  # set by build(): it needs the context itself
+    trash: PhotoTrash | None = None  # set by build()
+    changes: LibraryChanges | None = None  # set by build(): views refresh when the library changes
 
     @classmethod
     def build(cls, library, *, tasks=None, settings: QSettings | None = None, device_pixel_ratio: float = 1.0,
@@ -40,5 +44,7 @@ class AppContext:
         thumbnails = ThumbnailLoader(tasks, library.thumbnails.path_for, THUMBNAIL_BOX, device_pixel_ratio)
         context = cls(library, tasks, settings, warmup, SearchAdapter(library, warmup),
                       DuplicatesAdapter(library, warmup), thumbnails)
+        context.trash = PhotoTrash(library)
+        context.changes = LibraryChanges()
         context.indexing = IndexingController(context, watch=watch)
         return context

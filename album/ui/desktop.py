@@ -1,4 +1,4 @@
-"""Desktop conventions: open a photo in the system's viewer, show it in the file manager."""
+"""Desktop conventions: open a photo in the system's viewer, show it in the file manager, the Pictures folder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QUrl
+from PySide6.QtCore import QProcess, QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices
 
 
@@ -31,3 +31,12 @@ def reveal_in_file_manager(path: str) -> bool:
         if started:
             return True
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+
+def pictures_folder() -> str:
+    """Where file dialogs about photos start: the user's Pictures folder (home when there is none)."""
+    for location in (QStandardPaths.StandardLocation.PicturesLocation, QStandardPaths.StandardLocation.HomeLocation):
+        folder = QStandardPaths.writableLocation(location)
+        if folder and Path(folder).is_dir():
+            return folder
+    return str(Path.home())

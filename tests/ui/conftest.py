@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
 _PLATFORM_NOISE = (
     "This plugin does not support propagateSizeHints()",
     "This plugin does not support raise()",
+    "This plugin does not support grabbing the keyboard",  # a popup (the filters) on offscreen
     "QStandardPaths: XDG_RUNTIME_DIR not set",
     "offscreen",  # e.g. "QFont::fromString" font database notes on the offscreen platform
 )

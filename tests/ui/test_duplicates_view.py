@@ -133,3 +133,30 @@ def test_apply_to_all_leaves_similar_shots_alone_unless_chosen(qtbot, window, tm
     view.include_similar.setChecked(True)
     view.apply_suggestions()
     assert "Move 2 photos " in asked[-1]
+
+
+def test_group_buttons_stay_in_view_and_long_names_are_elided(qtbot, window, tmp_path, shared_data):
+    source = sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))[2]
+    folder = tmp_path / "Copies"
+    folder.mkdir()
+    long_name = "holiday-at-the-seaside-with-the-whole-family-summer-2019-copy"
+    for n in range(7):  # a group of seven: wider than the window
+        (folder / f"{long_name}-{n}.jpg").write_bytes(source.read_bytes())
+    window.folders_panel.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: window.library_page.model.rowCount() == 7 and window.context.indexing.state == "idle",
+                    timeout=20_000)
+    window.set_view("duplicates")
+    view = window.view_widget("duplicates")
+    qtbot.waitUntil(lambda: not view.loading and bool(view.cards), timeout=20_000)
+    card = view.cards[0]
+    assert len(card.tiles) == 7
+    for width, height in ((1400, 900), (800, 600)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda: window.width() <= width, timeout=2000)
+        qtbot.wait(100)
+        viewport = view.scroll.viewport()
+        for button in (card.trash_button, card.distinct_button):
+            right = button.mapTo(viewport, button.rect().topRight()).x()
+            assert button.isVisible() and right <= viewport.width(), (width, button.text(), right, viewport.width())
+    names = [label.text() for tile in card.tiles for label in tile.findChildren(type(tile.picture)) if "…" in label.text()]
+    assert len(names) == 7  # each name cut in the middle with an ellipsis, not mid-word without one

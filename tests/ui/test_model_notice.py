@@ -1,4 +1,4 @@
-"""The first-run model notice: once, without blocking start-up; offline it points to Settings → Model, with a
+"""The first-run model notice: once, without blocking start-up; offline it points to Preferences ▸ Model, with a
 hub that answers it offers the download (a fake hub on 127.0.0.1, found through HF_ENDPOINT)."""
 
 from __future__ import annotations

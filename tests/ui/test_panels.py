@@ -78,5 +78,69 @@ def test_settings_offer_models_and_remember_the_device(qtbot, window):
     ids = [info.model_id for info in dialog.model_infos]
     assert ids[0] == "album-mini" and len(ids) > 1  # the embedded default, then hub models to download
     assert "random-tiny" in dialog.current.text()
-    dialog.device.setCurrentText("cpu")
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     assert window.context.settings.value("model/device") == "cpu"
+
+
+def test_settings_explain_models_and_offer_only_devices_present(qtbot, window):
+    import torch
+
+    from album.models.device import devices_present
+    from album.ui.widgets.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    titles = [dialog.models.itemText(row) for row in range(dialog.models.count())]
+    assert not any(title.startswith("onnx:") for title in titles)  # words, not ids
+    assert all("speed" in title and ("MB download" in title or "no download" in title) for title in titles)
+    clip = [info.model_id for info in dialog.model_infos].index("onnx:Xenova/clip-vit-base-patch32")
+    dialog.models.setCurrentIndex(clip)
+    assert "CLIP" in dialog.description.text() and "onnx:Xenova/clip-vit-base-patch32" in dialog.description.text()
+    offered = [dialog.device.itemData(row) for row in range(dialog.device.count())]
+    assert offered == ["auto", *devices_present()]
+    assert ("cuda" in offered) == torch.cuda.is_available() or "cuda" in devices_present()
+    if not torch.cuda.is_available():
+        import onnxruntime
+
+        assert "cuda" not in offered or "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+
+
+def test_file_dialogs_start_in_pictures(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    home = tmp_path / "home"
+    (home / "Pictures").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # no user-dirs.dirs: the default Pictures
+    started = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, folder="": started.append(folder) or "")
+    window.context.library.albums.create("Trip", [])
+    window.albums_panel.refresh()
+    qtbot.waitUntil(lambda: window.albums_panel.list.count() == 1, timeout=5000)
+    window.albums_panel.list.setCurrentRow(0)
+    window.albums_panel.export_selected()
+    window.folders_panel.choose_folder()
+    assert started == [str(home / "Pictures")] * 2
+
+
+def test_folders_say_once_that_they_are_kept_up_to_date(qtbot, window, flickr_photos, monkeypatch):
+    window.folders_panel.add_folders([str(flickr_photos)])
+    wait_indexed(qtbot, window, PHOTO_COUNT)
+    panel = window.folders_panel
+    # As the watcher reports a natively watched folder (these tests run without one).
+    monkeypatch.setattr(window.context.indexing, "folder_watch_mode", lambda folder: "native")
+    panel._show()
+    assert panel.watch_note.isVisible() and "kept up to date automatically" in panel.watch_note.text()
+    assert [panel.list.item(row).text() for row in range(panel.list.count())] == [flickr_photos.name]  # one line
+    assert str(flickr_photos) in panel.list.item(0).toolTip()
+
+
+def test_pause_and_cancel_keep_their_size_in_the_status_bar(qtbot, window):
+    status = window.indexing_status
+    window.resize(1400, 800)
+    status.show_state("indexing")
+    qtbot.waitUntil(lambda: status.pause_button.isVisible(), timeout=5000)
+    qtbot.wait(50)
+    for button in (status.pause_button, status.cancel_button):
+        assert button.width() <= button.sizeHint().width() + 4, button.text()
+    status.show_state("idle")

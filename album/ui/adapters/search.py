@@ -7,6 +7,7 @@ plainly), so a change in the service's result type is absorbed here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from album.ui.adapters.warmup import LibraryWarmup
 
@@ -42,7 +43,8 @@ class SearchOutcome:
     text: str
     hits: list[SearchHit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    similar_to: int | None = None  # find-similar: the photo the results look like
+    similar_to: int | None = None  # find-similar: the photo the results look like (the first hit)
+    similar_name: str = ""  # its file name
     cut: int = 0  # near results the relevance cutoff left out (show all brings them back)
 
     @property
@@ -62,10 +64,21 @@ class SearchAdapter:
         results = self._library.search(text, limit=limit, show_all=show_all, **filters.kwargs())
         return _outcome(text, results)
 
-    def similar(self, photo_id: int, *, limit: int = 200) -> SearchOutcome:
-        """Runs on the search pool."""
+    def similar(self, photo_id: int, *, show_all: bool = False, limit: int = 200) -> SearchOutcome:
+        """The photo itself first, then those that look like it, past the relevance cut only with
+        `show_all` (`cut` counts the ones left out). Runs on the search pool."""
+        from album.services.similar_cut import similarity_bar
+
         self._warmup.ensure()
-        return _outcome("", self._library.similar(photo_id, limit=limit), similar_to=photo_id)
+        outcome = _outcome("", self._library.similar(photo_id, limit=limit), similar_to=photo_id)
+        hits, cut = outcome.hits, 0
+        if not show_all:
+            bar = similarity_bar(self._library, photo_id)
+            kept = [hit for hit in hits if hit.score >= bar]
+            hits, cut = kept, len(hits) - len(kept)
+        path = str(self._library.photos.paths([photo_id]).get(photo_id, ""))
+        start = SearchHit(photo_id, path, 1.0, "the photo you started from")
+        return SearchOutcome("", [start, *hits], outcome.notes, photo_id, Path(path).name, cut)
 
 
 def _outcome(text: str, results, similar_to: int | None = None) -> SearchOutcome:

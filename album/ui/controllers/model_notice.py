@@ -1,5 +1,5 @@
 """The first-run model notice: once, a library on the embedded model hears that it is offline-only, and that a
-better model can be downloaded (now, when the hub answers; later, in Settings → Model, when it does not).
+better model can be downloaded (now, when the hub answers; later, in Preferences ▸ Model, when it does not).
 
 The check runs on the network pool with a short timeout, so the window never waits for it; it emits typed data
 and the main window words the notice.

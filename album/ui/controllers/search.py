@@ -27,6 +27,7 @@ class SearchController(QObject):
         self._text = ""
         self._filters = SearchFilters()
         self._show_all = False
+        self._similar_to: int | None = None  # find-similar is on screen: show all re-runs it
         self._task = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -48,17 +49,29 @@ class SearchController(QObject):
         return self._timer.isActive() or self._pending
 
     def active(self) -> bool:
-        return bool(self._text.strip()) or self._filters.active()
+        return bool(self._text.strip()) or self._filters.active() or self._similar_to is not None
 
     def set_text(self, text: str) -> None:
         if text != self._text:
             self._text = text
             self._show_all = False
+            self._similar_to = None
             self._timer.start()
 
     def set_filters(self, filters: SearchFilters) -> None:
         self._filters = filters
+        self._similar_to = None
         self.run_now()
+
+    def reset(self) -> None:
+        """Forget the query, the filters and find-similar, without a signal: something else is shown now."""
+        self._timer.stop()
+        if self._task is not None:
+            self._task.discard()
+        self._task = None
+        self._pending = False
+        self._text, self._filters, self._show_all, self._similar_to = "", SearchFilters(), False, None
+        self.last_outcome = None
 
     def show_all(self) -> None:
         """Rank everything the filters allow, past the relevance cutoff."""
@@ -67,6 +80,9 @@ class SearchController(QObject):
 
     def run_now(self) -> None:
         self._timer.stop()
+        if self._similar_to is not None:
+            self.find_similar(self._similar_to, show_all=self._show_all)
+            return
         if self._task is not None:
             self._task.discard()
         if not self.active():
@@ -84,14 +100,16 @@ class SearchController(QObject):
         self._pending = True
         self._task = context.tasks.run_task(SEARCH, search, self._deliver, self._fail, name="search")
 
-    def find_similar(self, photo_id: int) -> None:
+    def find_similar(self, photo_id: int, *, show_all: bool = False) -> None:
+        """Photos like this one, the photo itself first; past the relevance cut with `show_all`."""
         self._timer.stop()
         if self._task is not None:
             self._task.discard()
+        self._similar_to, self._show_all, self._text = photo_id, show_all, ""
         context = self._context
 
         def similar():
-            outcome = context.search.similar(photo_id)
+            outcome = context.search.similar(photo_id, show_all=show_all)
             return outcome, _rows(context, outcome)
 
         self._pending = True

@@ -12,12 +12,15 @@ from PySide6.QtWidgets import (
 )
 
 from album.ui import formatting
+from album.ui.desktop import pictures_folder
 from album.ui.tasks import FILES, SEARCH
 from album.ui.widgets.confirm import confirm_destructive
 
 
 class AlbumsPanel(QWidget):
     albumOpened = Signal(str, object)  # name, PhotoRows
+    albumRefreshed = Signal(str, object)  # name, PhotoRows: the album on screen, read again after a change
+    albumDeleted = Signal(str)  # name
     albumsChanged = Signal()
     exported = Signal(object)  # album.services.albums.ExportSummary
 
@@ -71,7 +74,11 @@ class AlbumsPanel(QWidget):
         self.albumsChanged.emit()
 
     def _run(self, pool, func, done=None) -> None:
-        self._context.tasks.run_task(pool, func, done or (lambda _: self.refresh()), self._failed)
+        self._context.tasks.run_task(pool, func, done or self._edited, self._failed)
+
+    def _edited(self, _result=None) -> None:
+        """An album was made, changed or deleted: the list here and any view showing albums follow."""
+        self._context.changes.albums()  # the main window refreshes this list and the album on screen
 
     def _failed(self, error) -> None:
         QMessageBox.warning(self, "Albums", str(error))
@@ -79,13 +86,29 @@ class AlbumsPanel(QWidget):
     # --- opening ----------------------------------------------------------------------------------
 
     def open_album(self, row: int) -> None:
-        if not 0 <= row < len(self.albums):
-            return
-        name, library = self.albums[row].name, self._context.library
+        if 0 <= row < len(self.albums):
+            self.open_album_named(self.albums[row].name)
+
+    def open_album_named(self, name: str, *, refresh: bool = False) -> None:
+        """Read an album's photos; `refresh`: it is on screen already and changed (albumRefreshed)."""
+        library = self._context.library
         from album.ui.photo_rows import load_rows_for
 
-        self._run(SEARCH, lambda: load_rows_for(library.database, library.albums.photo_ids(name)),
-                  lambda rows: self.albumOpened.emit(name, rows))
+        def loaded(rows) -> None:
+            (self.albumRefreshed if refresh else self.albumOpened).emit(name, rows)
+
+        def load():
+            from album.errors import AlbumError
+
+            try:
+                return load_rows_for(library.database, library.albums.photo_ids(name))
+            except AlbumError:
+                if refresh:
+                    return None  # deleted meanwhile: nothing to show again
+                raise
+
+        self._context.tasks.run_task(SEARCH, load, lambda rows: rows is not None and loaded(rows), self._failed,
+                                     name="album rows")
 
     # --- creating ---------------------------------------------------------------------------------
 
@@ -115,7 +138,7 @@ class AlbumsPanel(QWidget):
         func = albums.organise_by_tags if how == "tags" else albums.organise_by_place_and_month
 
         def done(created) -> None:
-            self.refresh()
+            self._edited()
             QMessageBox.information(self, "Albums", f"{formatting.count(len(created), 'new smart album')}.")
 
         self._run(FILES, func, done)
@@ -130,7 +153,7 @@ class AlbumsPanel(QWidget):
         name = self._selected_name()
         if name is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, f"Export “{name}” to")
+        folder = QFileDialog.getExistingDirectory(self, f"Export “{name}” to", pictures_folder())
         mode = self.choose_export_mode() if folder else None
         if mode is None:
             return
@@ -158,4 +181,9 @@ class AlbumsPanel(QWidget):
         name = self._selected_name()
         if name and confirm_destructive(self, "Delete album", f"Delete the album “{name}”? Its photos stay."):
             albums = self._context.library.albums
-            self._run(FILES, lambda: albums.delete(name))
+
+            def deleted(_result) -> None:
+                self._edited()
+                self.albumDeleted.emit(name)
+
+            self._run(FILES, lambda: albums.delete(name), deleted)

@@ -4,14 +4,22 @@ choose which to keep, move the others to the trash, or say they are not duplicat
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSizePolicy, QVBoxLayout, QWidget,
+    QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout,
+    QWidget,
 )
 
 from album.ui import formatting
 
 TIER_TITLES = {"exact": "Exact copies", "same": "Same photo, edited", "similar": "Similar shots"}
 TILE = 200
+
+
+def _elided(text: str, font, width: int) -> str:
+    """Cut in the middle with '…' (the start and the extension both tell), escaped for rich text."""
+    elided = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+    return elided.replace("&", "&amp;").replace("<", "&lt;")
 
 
 class MemberTile(QWidget):
@@ -25,7 +33,7 @@ class MemberTile(QWidget):
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setFrameShape(QFrame.Shape.StyledPanel)
         self.keep = QRadioButton("Keep this one", self)
-        details = [formatting.file_name(member.path)]
+        details = [_elided(formatting.file_name(member.path), self.font(), TILE)]
         if facts and facts.width:
             details.append(f"{facts.width} × {facts.height} · {formatting.file_size(facts.size)}")
         if is_keeper:
@@ -68,13 +76,24 @@ class DuplicateGroupCard(QFrame):
         header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.choice = QButtonGroup(self)
         self.tiles = []
-        row = QHBoxLayout()
+        # The photos scroll sideways inside the card, so a group of many never makes the card (and
+        # its buttons) wider than the view: the buttons stay at its right edge at any window width.
+        strip = QWidget(self)
+        row = QHBoxLayout(strip)
+        row.setContentsMargins(0, 0, 0, 0)
         for member in group.members:
-            tile = MemberTile(member, facts.get(member.photo_id), member.photo_id == group.keep.photo_id, thumbnails, self)
+            tile = MemberTile(member, facts.get(member.photo_id), member.photo_id == group.keep.photo_id, thumbnails, strip)
             self.choice.addButton(tile.keep)
             self.tiles.append(tile)
             row.addWidget(tile)
         row.addStretch(1)
+        self.photos = QScrollArea(self)
+        self.photos.setWidget(strip)
+        self.photos.setWidgetResizable(True)
+        self.photos.setFrameShape(QFrame.Shape.NoFrame)
+        self.photos.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.photos.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.photos.setFixedHeight(strip.sizeHint().height() + self.photos.horizontalScrollBar().sizeHint().height())
         self.tiles[0].keep.setChecked(True)
         thumbnails.loaded.connect(self._thumbnails_loaded)
         trash = QPushButton("Move Others to Trash", self)
@@ -87,8 +106,9 @@ class DuplicateGroupCard(QFrame):
         buttons.addWidget(trash)
         layout = QVBoxLayout(self)
         layout.addWidget(header)
-        layout.addLayout(row)
+        layout.addWidget(self.photos)
         layout.addLayout(buttons)
+        self.trash_button, self.distinct_button = trash, distinct
 
     def kept_id(self) -> int:
         for tile in self.tiles:

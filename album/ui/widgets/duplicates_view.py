@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout,
+    QWidget,
 )
 
 from album.ui import formatting, settings_keys
@@ -41,10 +42,14 @@ class DuplicatesView(QWidget):
         self.apply_all.clicked.connect(self.apply_suggestions)
         self.include_similar = QCheckBox("Include similar shots", self)
         self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        # The summary takes the room that is left (wrapping in a narrow window), so it never
+        # makes the view, and the window, wider than the screen allows (800 px is enough).
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar = QHBoxLayout()
-        for widget in (self.tier, refresh, self.summary):
+        for widget in (self.tier, refresh):
             bar.addWidget(widget)
-        bar.addStretch(1)
+        bar.addWidget(self.summary, 1)
         bar.addWidget(self.include_similar)
         bar.addWidget(self.apply_all)
         self.body = QWidget(self)

@@ -9,10 +9,13 @@ from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
+from album.ui.desktop import pictures_folder
 from album.ui.tasks import FILES, SEARCH
 from album.ui.widgets.confirm import confirm_destructive
 
-WATCH_WORDS = {"native": "watching for changes", "polling": "checking for changes every few seconds"}
+# What watching means to the user, said once under the list (a second line in an item read like a
+# second folder): new, changed and deleted photos are picked up without asking.
+WATCH_WORDS = {"native": "kept up to date automatically", "polling": "checked for new photos every few seconds"}
 
 
 def dropped_folders(mime) -> list[str]:
@@ -60,6 +63,10 @@ class FoldersPanel(AcceptsFolderDrops, QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(title)
         layout.addWidget(self.list, 1)
+        self.watch_note = QLabel(self)
+        self.watch_note.setWordWrap(True)
+        self.watch_note.setEnabled(False)  # drawn in the palette's quieter colour: a note, not an item
+        layout.addWidget(self.watch_note)
         layout.addLayout(buttons)
         self.folders: list[str] = []
         context.indexing.watchingChanged.connect(lambda _: self._show())
@@ -76,17 +83,27 @@ class FoldersPanel(AcceptsFolderDrops, QWidget):
 
     def _show(self) -> None:
         self.list.clear()
+        words = []
         for folder in self.folders:
             status = WATCH_WORDS.get(self._context.indexing.folder_watch_mode(folder), "")
-            item = QListWidgetItem(f"{Path(folder).name or folder}\n{status}" if status else (Path(folder).name or folder))
-            item.setToolTip(folder)
+            words.append(status)
+            item = QListWidgetItem(Path(folder).name or folder)
+            item.setToolTip(f"{folder}\n{status.capitalize()}" if status else folder)
             self.list.addItem(item)
         self.remove_button.setEnabled(bool(self.folders))
+        kinds = set(words) - {""}
+        if len(kinds) == 1:
+            self.watch_note.setText(("This folder is " if len(self.folders) == 1 else "These folders are ") + kinds.pop() + ".")
+        elif kinds:
+            self.watch_note.setText("Folders are kept up to date; some are checked every few seconds (see each one's tooltip).")
+        else:
+            self.watch_note.clear()
+        self.watch_note.setVisible(bool(self.watch_note.text()))
 
     # --- adding and removing ----------------------------------------------------------------------
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a photo folder")
+        folder = QFileDialog.getExistingDirectory(self, "Add a photo folder", pictures_folder())
         if folder:
             self.add_folders([folder])
 

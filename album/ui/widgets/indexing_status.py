@@ -32,6 +32,7 @@ class IndexingStatus(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.label, self.bar, self.pause_button, self.cancel_button, self.failed_button):
             layout.addWidget(widget)
+        layout.addStretch(1)  # the space the status bar gives is left empty, not spread over the buttons
         controller.progressed.connect(self.show_progress)
         controller.stateChanged.connect(self.show_state)
         controller.runFinished.connect(self.show_summary)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QSlider, QSplitter, QVBoxLayout, QWidget,
 )
 
+from album.services.tagging import DEFAULT_THRESHOLD
 from album.ui import formatting
 from album.ui.label_preview import labels_with_counts, score_label, tagged_count
 from album.ui.models.photo_list_model import PhotoListModel
@@ -17,13 +18,12 @@ from album.ui.tasks import MODEL, SEARCH
 from album.ui.widgets.photo_grid import PhotoGridView
 from album.ui.widgets.confirm import confirm_destructive
 
-PREVIEW_LIMIT = 200
-DEFAULT_THRESHOLD = 0.5  # the core's default (album.services.tagging.DEFAULT_THRESHOLD)
 PREVIEW_DELAY_MS = 400
 
 
 class LabelsEditor(QWidget):
     saved = Signal(str, int)  # label name, photos now tagged with it
+    photoActivated = Signal(int, list)  # a preview photo double-clicked; the preview's ids, in order
 
     def __init__(self, context, parent=None):
         super().__init__(parent)
@@ -52,6 +52,7 @@ class LabelsEditor(QWidget):
                                         "Left empty, album describes the label by its name.")
         self.prompts.setMaximumHeight(110)
         self.use_default = QCheckBox(f"Default threshold ({DEFAULT_THRESHOLD:.2f})", self)
+        self.use_default.setChecked(True)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 100)
         self.slider.setValue(round(DEFAULT_THRESHOLD * 100))
@@ -71,6 +72,7 @@ class LabelsEditor(QWidget):
         self.preview_model = PhotoListModel(context.thumbnails, self)
         self.preview = PhotoGridView(self)
         self.preview.setModel(self.preview_model)
+        self.preview.photoActivated.connect(lambda pid: self.photoActivated.emit(pid, list(self.preview_model.rows.ids)))
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.addLayout(form)
@@ -94,7 +96,9 @@ class LabelsEditor(QWidget):
         self.name.textEdited.connect(lambda _: self._timer.start())
         self.prompts.textChanged.connect(self._timer.start)
         self.slider.valueChanged.connect(self._threshold_moved)
-        self.use_default.toggled.connect(self._threshold_moved)
+        # The slider always moves; moving it is choosing a threshold of one's own.
+        self.slider.actionTriggered.connect(lambda _: self.use_default.setChecked(False))
+        self.use_default.toggled.connect(self._default_toggled)
         self._threshold_moved()
         self.refresh()
 
@@ -168,8 +172,12 @@ class LabelsEditor(QWidget):
     def _prompts(self) -> tuple[str, ...]:
         return tuple(line.strip() for line in self.prompts.toPlainText().splitlines() if line.strip())
 
+    def _default_toggled(self, default: bool) -> None:
+        if default:
+            self.slider.setValue(round(DEFAULT_THRESHOLD * 100))  # shows where the default is
+        self._threshold_moved()
+
     def _threshold_moved(self, *_) -> None:
-        self.slider.setEnabled(not self.use_default.isChecked())
         value = self.threshold() if self.threshold() is not None else DEFAULT_THRESHOLD
         self.threshold_label.setText(f"{value:.2f}")
         self._show_preview()
@@ -197,10 +205,10 @@ class LabelsEditor(QWidget):
             return
         threshold = self.threshold() if self.threshold() is not None else DEFAULT_THRESHOLD
         ids, scores = self._scores.above(threshold)
-        self.status.setText(f"{formatting.count(len(ids), 'photo')} score above {threshold:.2f} for "
-                            f"“{self._scores.name}” (each photo keeps its best few labels, so a few may go to others)")
+        self.status.setText(f"Saving will tag {formatting.count(len(ids), 'photo')} “{self._scores.name}” "
+                            f"(score above {threshold:.2f}, and among each photo's best few labels)")
         database = self._context.library.database
-        top_ids, top_scores = ids[:PREVIEW_LIMIT].tolist(), scores[:PREVIEW_LIMIT].tolist()
+        top_ids, top_scores = ids.tolist(), scores.tolist()
         self._run(SEARCH, lambda: load_rows_for(database, top_ids, top_scores), self.preview_model.set_rows,
                   "preview rows")
 
@@ -223,6 +231,7 @@ class LabelsEditor(QWidget):
     def _saved(self, name: str, count: int) -> None:
         self.status.setText(f"Saved. {formatting.count(count, 'photo')} tagged “{name}”.")
         self.saved.emit(name, count)
+        self._context.changes.tags()
         self.refresh()
 
     def remove_current(self) -> None:
@@ -233,4 +242,4 @@ class LabelsEditor(QWidget):
         if confirm_destructive(self, "Remove label", f"Remove the label “{name}” and its automatic tags? "
                                "Tags you set by hand stay."):
             library = self._context.library
-            self._run(MODEL, lambda: library.remove_label(name), lambda _: self.refresh(), "remove label")
+            self._run(MODEL, lambda: library.remove_label(name), lambda _: self._context.changes.tags(), "remove label")

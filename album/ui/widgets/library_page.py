@@ -31,6 +31,7 @@ class LibraryPage(QWidget):
         super().__init__(parent)
         self._context = context
         self.mode = LIBRARY
+        self.album_name: str | None = None  # the album on screen (mode ALBUM)
         self.sort = str(context.settings.value(SORT_KEY, "newest"))
         self._loading = False
         self._reload_again = False
@@ -60,7 +61,7 @@ class LibraryPage(QWidget):
     # --- the whole library ------------------------------------------------------------------------
 
     def show_library(self) -> None:
-        self.mode = LIBRARY
+        self.mode, self.album_name = LIBRARY, None
         self.notice.hide()
         self.reload()
 
@@ -100,23 +101,30 @@ class LibraryPage(QWidget):
 
     # --- a given list: search results, an album -----------------------------------------------
 
-    def show_results(self, outcome, rows) -> None:
-        self.mode = RESULTS
-        self.model.set_rows(rows)
-        self.grid.scrollToTop()
+    def show_results(self, outcome, rows, *, keep_place: bool = False) -> None:
+        """Search results; a new query starts at the top, a refresh of the same one (`keep_place`) does not."""
+        self.mode, self.album_name = RESULTS, None
+        self._show_rows(rows, keep_place)
         self._show_notice(self._describe(outcome))
         self.rowsShown.emit()
 
-    def show_album(self, name: str, rows) -> None:
-        self.mode = ALBUM
-        self.model.set_rows(rows)
-        self.grid.scrollToTop()
+    def show_album(self, name: str, rows, *, keep_place: bool = False) -> None:
+        self.mode, self.album_name = ALBUM, name
+        self._show_rows(rows, keep_place)
         self._show_notice(f"Album <b>{_escape(name)}</b>: {formatting.count(len(rows), 'photo')}")
         self.rowsShown.emit()
 
+    def _show_rows(self, rows, keep_place: bool) -> None:
+        self.model.set_rows(rows)
+        if not keep_place:
+            self.grid.start_at_top()  # best matches first: not where the previous list was scrolled to
+
     def _describe(self, outcome) -> str:
         if outcome.similar_to is not None:
-            text = f"{formatting.count(len(outcome.hits), 'photo')} that look alike, most similar first"
+            alike = len(outcome.hits) - 1  # the first is the photo itself
+            text = (f"{formatting.count(alike, 'photo')} that look like <b>{_escape(outcome.similar_name)}</b> "
+                    "(shown first), most similar first" if alike else
+                    f"No photos look much like <b>{_escape(outcome.similar_name)}</b> (shown here).")
         elif outcome.no_good_matches:
             text = f"<b>No good matches</b> for “{_escape(outcome.text)}”." if outcome.text else "<b>No photos</b> match the filters."
         else:

@@ -7,12 +7,13 @@ context's task pools. Views other than the library are built on first use.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget,
 )
 
 from album.ui import formatting
+from album.ui.library_changes import ALBUMS, PHOTOS, TAGS
 from album.ui.settings_keys import WINDOW_GEOMETRY, WINDOW_STATE
 from album.ui.controllers.model_notice import ModelNoticeCheck
 from album.ui.controllers.search import SearchController
@@ -20,7 +21,7 @@ from album.ui.tasks import FILES, MODEL
 from album.ui.widgets.albums_panel import AlbumsPanel
 from album.ui.widgets.folders_panel import AcceptsFolderDrops, FoldersPanel
 from album.ui.widgets.indexing_status import IndexingStatus
-from album.ui.widgets.library_page import LIBRARY, LibraryPage
+from album.ui.widgets.library_page import ALBUM, LIBRARY, RESULTS, LibraryPage
 from album.ui.widgets.model_notice import ModelNotice
 from album.ui.widgets.photo_menu import build_photo_menu
 from album.ui.widgets.search_bar import SearchBar
@@ -57,6 +58,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.viewer = None
         self.settings_dialog = None
         self.remember_geometry = True
+        self._refreshing_results = False  # the next results refresh the list on screen (keep its place)
         self._build_toolbar()
         self._build_sidebar()
         self._build_status_bar()
@@ -78,7 +80,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             action = QAction(title, self, checkable=True)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setData(name)
-            action.triggered.connect(lambda _=False, name=name: self.set_view(name))
+            action.triggered.connect(lambda _=False, name=name: self._view_chosen(name))
             self.view_actions.addAction(action)
             toolbar.addAction(action)
         self.view_actions.actions()[0].setChecked(True)
@@ -108,13 +110,27 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         file = self.menuBar().addMenu("&File")
         file.addAction("Add Folder…", QKeySequence("Ctrl+O"), self.folders_panel.choose_folder)
         file.addAction("Files That Could Not Be Read…", self._show_failures)
-        file.addAction("Settings…", QKeySequence.StandardKey.Preferences, lambda: self.show_settings())
         file.addSeparator()
         file.addAction("Quit", QKeySequence.StandardKey.Quit, self.close)
         edit = self.menuBar().addMenu("&Edit")
         self.undo_action = edit.addAction("Undo Move to Trash", QKeySequence.StandardKey.Undo, self.undo_trash)
+        self.undo_action.setEnabled(False)  # until something is in the trash (see _check_undo)
+        edit.addSeparator()
+        self.trash_action = edit.addAction("Move to Trash", QKeySequence(QKeySequence.StandardKey.Delete),
+                                           self.trash_selected)
+        # The grid's own: Delete typed in the search field or a tag field deletes text there.
+        self.trash_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.library_page.grid.addAction(self.trash_action)
+        edit.addSeparator()
         edit.addAction("Find", QKeySequence.StandardKey.Find, self.search_bar.focus)
         edit.addAction("Select All", QKeySequence.StandardKey.SelectAll, self.library_page.grid.selectAll)
+        edit.addSeparator()
+        # Where each platform keeps it: Edit ▸ Preferences (Ctrl+,) on Linux and Windows; Qt moves
+        # it to the application menu on macOS (album ▸ Settings…, ⌘,) by its role.
+        self.settings_action = edit.addAction("Preferences…", lambda: self.show_settings())
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        self.settings_action.setShortcuts(keys + [k for k in [QKeySequence("Ctrl+,")] if k not in keys])
         view = self.menuBar().addMenu("&View")
         for action in self.view_actions.actions():
             view.addAction(action)
@@ -128,6 +144,9 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             sorts.addAction(action)
         view.addSeparator()
         view.addAction(self.sidebar.toggleViewAction())
+        # Escape in the grid leaves a search, find-similar or an album for all photos.
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.library_page, self.show_library)
+        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def _connect(self) -> None:
         self.search_bar.textEdited.connect(self._search_text)
@@ -138,11 +157,17 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.library_page.showAllWanted.connect(self.search.show_all)
         self.library_page.photoActivated.connect(self.open_photo)
         self.library_page.contextMenuWanted.connect(self._photo_menu)
-        self.library_page.rowsShown.connect(self._update_count)
+        model = self.library_page.model
+        for signal in (model.modelReset, model.rowsRemoved, model.rowsInserted):
+            signal.connect(self._update_count)
         self.welcome.foldersChosen.connect(self.folders_panel.add_folders)
         self.folders_panel.foldersChanged.connect(self._folders_changed)
+        self.folders_panel.list.itemClicked.connect(lambda _: self.show_library())
         self.albums_panel.albumOpened.connect(self._show_album)
+        self.albums_panel.albumRefreshed.connect(lambda name, rows: self._show_album(name, rows, refresh=True))
+        self.albums_panel.albumDeleted.connect(self._album_deleted)
         self.context.indexing.photosChanged.connect(self._photos_changed)
+        self.context.changes.changed.connect(self._library_changed)
         self.context.indexing.runFailed.connect(lambda error: self.statusBar().showMessage(str(error), 10000))
         self.indexing_status.failuresWanted.connect(self._show_failures)
         self.notice_check.checked.connect(self._show_model_notice)
@@ -168,6 +193,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.folders_panel.refresh()
         self.context.tasks.run_task(FILES, self.context.library.list_folders, self._first_folders,
                                     name="first folders")
+        self._check_undo()
 
     def _first_folders(self, folders) -> None:
         if not folders:
@@ -208,7 +234,26 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             self.library_page.reload()
         elif self.search.active() and self.search.last_outcome is not None \
                 and self.search.last_outcome.similar_to is None:
-            self.search.run_now()  # newly indexed photos may match the query on screen
+            self._refresh_results()  # newly indexed photos may match the query on screen
+
+    def _library_changed(self, what: str) -> None:
+        """Something was edited (tags, albums, the trash): show it in the list on screen, in place."""
+        page = self.library_page
+        if page.mode == LIBRARY and what == PHOTOS:
+            page.reload()
+        elif page.mode == RESULTS and self.search.active() and (what != ALBUMS or self.search.filters.album):
+            self._refresh_results()
+        elif page.mode == ALBUM and page.album_name and what in (PHOTOS, ALBUMS, TAGS):
+            self.albums_panel.open_album_named(page.album_name, refresh=True)
+        if what == ALBUMS:
+            self.albums_panel.refresh()
+        labels = self._views.get("labels")
+        if what in (TAGS, PHOTOS) and labels is not None:
+            labels.refresh()  # its counts of tagged photos
+
+    def _refresh_results(self) -> None:
+        self._refreshing_results = True
+        self.search.run_now()
 
     def _show_model_notice(self, check) -> None:
         """Once: album-mini is in use; a better model is one click away (hub reachable) or in Settings later."""
@@ -223,6 +268,21 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.show_settings(model_id)
 
     # --- views ------------------------------------------------------------------------------------
+
+    def _view_chosen(self, name: str) -> None:
+        """A view picked from the toolbar or the View menu; Library is also the way back to all photos."""
+        if name == "library":
+            self.show_library()
+        else:
+            self.set_view(name)
+
+    def show_library(self) -> None:
+        """All photos: leaves a search, find-similar or an album (Library button, Ctrl+1, Escape, a folder)."""
+        self.set_view("library")
+        if self.library_page.mode != LIBRARY or self.search.active():
+            self.search.reset()
+            self.search_bar.reset()
+            self.library_page.show_library()
 
     def set_view(self, name: str) -> None:
         if name not in self._views:
@@ -246,7 +306,9 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             return view
         from album.ui.widgets.labels_editor import LabelsEditor
 
-        return LabelsEditor(self.context, self)
+        editor = LabelsEditor(self.context, self)
+        editor.photoActivated.connect(self.open_photo)
+        return editor
 
     def view_widget(self, name: str) -> QWidget | None:
         return self._views.get(name)
@@ -265,11 +327,20 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
     def _show_results(self, outcome, rows) -> None:
         if outcome.similar_to is not None:
             self.search_bar.set_text("")
-        self.library_page.show_results(outcome, rows)
+        keep_place, self._refreshing_results = self._refreshing_results, False
+        self.library_page.show_results(outcome, rows, keep_place=keep_place)
 
-    def _show_album(self, name: str, rows) -> None:
+    def _show_album(self, name: str, rows, refresh: bool = False) -> None:
+        if refresh and not (self.library_page.mode == ALBUM and self.library_page.album_name == name):
+            return  # the user has moved on since the refresh was asked for
         self.set_view("library")
-        self.library_page.show_album(name, rows)
+        self.search.reset()  # an album is not filtered by the search: the field says so by being empty
+        self.search_bar.reset()
+        self.library_page.show_album(name, rows, keep_place=refresh)
+
+    def _album_deleted(self, name: str) -> None:
+        if self.library_page.mode == ALBUM and self.library_page.album_name == name:
+            self.show_library()
 
     def find_similar(self, photo_id: int) -> None:
         self.set_view("library")
@@ -289,32 +360,64 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
 
     # --- photos -----------------------------------------------------------------------------------
 
-    def open_photo(self, photo_id: int) -> None:
+    def open_photo(self, photo_id: int, photo_ids: list[int] | None = None) -> None:
+        """Open the viewer on a photo; the arrows step through `photo_ids` (default: the grid's)."""
         from album.ui.widgets.photo_viewer import PhotoViewer
 
         if self.viewer is None:
             self.viewer = PhotoViewer(self.context, self)
             self.viewer.similarWanted.connect(self.find_similar)
-        model = self.library_page.model
-        self.viewer.show_photos(list(model.rows.ids), photo_id)
+            self.viewer.trashWanted.connect(lambda pid, path: self.trash_photos([pid], [path]))
+        ids = photo_ids if photo_ids is not None else list(self.library_page.model.rows.ids)
+        self.viewer.show_photos(ids, photo_id)
 
     def _photo_menu(self, photo_ids: list[int], position) -> None:
         model = self.library_page.model
         paths = [model.path(model.row_of(pid)) for pid in photo_ids]
         menu = build_photo_menu(self, photo_ids, paths, on_open=self.open_photo, on_similar=self.find_similar,
                                 albums=self.albums_panel.manual_album_names,
-                                on_add_to_album=self.albums_panel.add_to_album, on_new_album=self.albums_panel.new_album)
+                                on_add_to_album=self.albums_panel.add_to_album, on_new_album=self.albums_panel.new_album,
+                                on_trash=lambda: self.trash_photos(photo_ids, paths))
         menu.popup(position)
 
     # --- trash and undo ---------------------------------------------------------------------------
 
+    def trash_selected(self) -> None:
+        """Delete in the grid: the selected photos go to the system trash (Ctrl+Z puts them back)."""
+        model = self.library_page.model
+        ids = self.library_page.grid.selected_photo_ids()
+        if ids:
+            self.trash_photos(ids, [model.path(model.row_of(pid)) for pid in ids])
+
+    def trash_photos(self, photo_ids: list[int], paths: list[str]) -> None:
+        """Move these photos' files to the system trash as one undoable action, on the file pool."""
+        trash, by_path = self.context.trash, dict(zip(paths, photo_ids))
+
+        def done(outcome) -> None:
+            self._trashed([by_path[p] for p in outcome.trashed if p in by_path])
+            if outcome.failed:
+                QMessageBox.warning(self, "Move to Trash", f"{formatting.count(len(outcome.failed), 'file')} could not "
+                                    "be moved to the trash:\n" + "\n".join(f"{p}: {why}" for p, why in outcome.failed.items()))
+
+        self.context.tasks.run_task(FILES, lambda: trash.trash(paths), done,
+                                    lambda error: QMessageBox.warning(self, "Move to Trash", str(error)), name="trash")
+
     def _trashed(self, photo_ids: list) -> None:
         self.library_page.model.remove_photos(photo_ids)
+        if self.viewer is not None:
+            self.viewer.forget_photos(photo_ids)
         self.statusBar().showMessage(f"Moved {formatting.count(len(photo_ids), 'photo')} to the trash. "
-                                     "Ctrl+Z puts them back.", 10000)
+                                     f"Ctrl+Z puts {'it' if len(photo_ids) == 1 else 'them'} back.", 10000)
+        self.context.changes.photos()
+        self.undo_action.setEnabled(True)  # known at once: the files are in the trash now
+
+    def _check_undo(self) -> None:
+        """Edit ▸ Undo is enabled only while a trash action can be put back (asked on the file pool)."""
+        self.context.tasks.run_task(FILES, self.context.trash.can_undo, self.undo_action.setEnabled,
+                                    lambda error: self.undo_action.setEnabled(False), name="can undo")
 
     def undo_trash(self) -> None:
-        duplicates = self.context.duplicates
+        trash = self.context.trash
 
         def restored(paths) -> None:
             self.statusBar().showMessage(f"Put back {formatting.count(len(paths), 'file')} from the trash.", 8000)
@@ -322,9 +425,13 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             view = self._views.get("duplicates")
             if view is not None:
                 view.restored(paths)
+            self._check_undo()
 
-        self.context.tasks.run_task(FILES, duplicates.undo, restored,
-                                    lambda error: self.statusBar().showMessage(str(error), 10000), name="undo")
+        def failed(error) -> None:
+            self.statusBar().showMessage(str(error), 10000)
+            self._check_undo()
+
+        self.context.tasks.run_task(FILES, trash.undo, restored, failed, name="undo")
 
     # --- other windows ----------------------------------------------------------------------------
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton
 
+# Where the main window puts its settings on this platform (see MainWindow._build_menus).
+SETTINGS_PLACE = "album ▸ Settings… ▸ Model" if sys.platform == "darwin" else "Edit ▸ Preferences… ▸ Model"
 OFFLINE_TEXT = ("album is using its built-in offline model (album-mini). You can download a better model later "
-                "in Settings → Model.")
+                f"in {SETTINGS_PLACE}.")
 
 
 class ModelNotice(QFrame):

@@ -110,6 +110,14 @@ class PhotoGridView(QListView):
             self._pending_scroll = (row // columns) * self.gridSize().height()
             self._apply_pending_scroll()
 
+    def start_at_top(self) -> None:
+        """Show the new rows from the first one, not at the place kept from the previous rows."""
+        self._pending_scroll = None
+        self.scrollToTop()
+        if self.model() is not None and self.model().rowCount():
+            self.selectionModel().setCurrentIndex(self.model().index(0),
+                                                  QItemSelectionModel.SelectionFlag.NoUpdate)
+
     def _apply_pending_scroll(self, *_) -> None:
         bar = self.verticalScrollBar()
         if self._pending_scroll is not None and bar.maximum() >= self._pending_scroll:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from album.ui import desktop, formatting
 from album.ui.image_reading import read_photo
@@ -17,6 +17,7 @@ from album.ui.widgets.tag_editor import TagEditor
 
 class PhotoViewer(QDialog):
     similarWanted = Signal(int)
+    trashWanted = Signal(int, str)  # photo id, path: Delete or "Move to Trash" on the photo shown
     photoShown = Signal(int)  # the image and details of this photo are on screen
 
     def __init__(self, context, parent=None):
@@ -36,7 +37,7 @@ class PhotoViewer(QDialog):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tag_editor = TagEditor(context, self)
-        self.tag_editor.tagsEdited.connect(self._reload_details)
+        self.tag_editor.tagsEdited.connect(self._tags_edited)
         side = QWidget(self)
         side.setFixedWidth(320)
         form = QFormLayout()
@@ -45,7 +46,7 @@ class PhotoViewer(QDialog):
             form.addRow(title, self.fields[name])
         buttons = QHBoxLayout()
         for text, slot in (("Open in Viewer", self._open_external), ("Show in Folder", self._reveal),
-                           ("Find Similar", self._similar)):
+                           ("Find Similar", self._similar), ("Move to Trash", self._trash)):
             button = QPushButton(text, side)
             button.clicked.connect(slot)
             buttons.addWidget(button)
@@ -62,6 +63,8 @@ class PhotoViewer(QDialog):
             QShortcut(QKeySequence(key), self, lambda step=step: self.step(step))
         QShortcut(QKeySequence(Qt.Key.Key_Home), self, lambda: self.show_at(0))
         QShortcut(QKeySequence(Qt.Key.Key_End), self, lambda: self.show_at(len(self._ids) - 1))
+        # A line edit keeps Delete for its text (it overrides the shortcut); elsewhere it trashes the photo.
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self, self._trash)
 
     # --- which photo ------------------------------------------------------------------------------
 
@@ -76,6 +79,23 @@ class PhotoViewer(QDialog):
     @property
     def photo_id(self) -> int | None:
         return self._ids[self._position] if self._ids else None
+
+    def forget_photos(self, photo_ids) -> None:
+        """These photos left the library (trash): step past them, or close when none is left."""
+        gone = set(photo_ids)
+        if not gone.intersection(self._ids):
+            return
+        current = self.photo_id
+        before = sum(1 for pid in self._ids[: self._position] if pid in gone)
+        self._ids = [pid for pid in self._ids if pid not in gone]
+        if not self._ids:
+            self.close()
+            return
+        if current in gone:
+            self.details = None
+            self.show_at(self._position - before)  # the next photo takes the trashed one's place
+        else:
+            self._position = self._ids.index(current)
 
     def step(self, delta: int) -> None:
         self.show_at(self._position + delta)
@@ -145,6 +165,17 @@ class PhotoViewer(QDialog):
     def _reveal(self) -> None:
         if self.details:
             desktop.reveal_in_file_manager(self.details.path)
+
+    def _tags_edited(self) -> None:
+        self._reload_details()
+        self._context.changes.tags()  # a grid filtered by a tag must follow
+
+    def _trash(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is not None and self.tag_editor.isAncestorOf(focus):
+            return  # Delete in the tag list means the tag, not the photo
+        if self.details is not None and self.details.photo_id == self.photo_id:
+            self.trashWanted.emit(self.details.photo_id, self.details.path)
 
     def _similar(self) -> None:
         if self.photo_id is not None:

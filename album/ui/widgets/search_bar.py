@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from album.ui.adapters.search import SearchFilters
@@ -26,6 +26,7 @@ class SearchBar(QWidget):
         self.filters_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.filters_button.setCheckable(True)
         self.popup = SearchFiltersPopup(context, self)
+        self.popup.place = self.popup_position
         self.popup.applied.connect(self._filters_applied)
         self.filters_button.clicked.connect(self._toggle_filters)
         layout = QHBoxLayout(self)
@@ -41,6 +42,12 @@ class SearchBar(QWidget):
         """Show a query (e.g. 'similar to IMG_1.jpg') without it counting as typing."""
         self.field.setText(text)
 
+    def reset(self) -> None:
+        """No text and no filters, without signals: the caller shows what comes instead."""
+        self.field.setText("")
+        self.popup.reset()
+        self._show_filters_state(self.popup.filters())
+
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape and self.field.text():
             self.field.clear()
@@ -53,10 +60,21 @@ class SearchBar(QWidget):
             self.popup.hide()
             return
         self.popup.refresh()
-        self.popup.move(self.filters_button.mapToGlobal(self.filters_button.rect().bottomLeft()))
-        self.popup.show()
+        self.popup.show()  # placed by popup_position, again whenever its size changes (choices arriving)
+
+    def popup_position(self) -> QPoint:
+        """Under the Filters button, moved left (and up) as far as needed to stay inside the window."""
+        wanted = self.filters_button.mapToGlobal(self.filters_button.rect().bottomLeft())
+        window = self.window().geometry()  # in global coordinates, without the frame
+        size = self.popup.size()
+        x = max(window.left(), min(wanted.x(), window.right() + 1 - size.width()))
+        y = max(window.top(), min(wanted.y(), window.bottom() + 1 - size.height()))
+        return QPoint(x, y)
 
     def _filters_applied(self, filters: SearchFilters) -> None:
+        self._show_filters_state(filters)
+        self.filtersChanged.emit(filters)
+
+    def _show_filters_state(self, filters: SearchFilters) -> None:
         self.filters_button.setChecked(filters.active())
         self.filters_button.setText("Filters •" if filters.active() else "Filters")
-        self.filtersChanged.emit(filters)

@@ -44,7 +44,21 @@ class SearchFiltersPopup(QFrame):
         form.addRow("Album", self.album)
         form.addRow("Camera", self.camera)
         form.addRow(buttons)
+        self.place = None  # () -> QPoint: where to be for the size it has now (set by the search bar)
         self._fill([], [], [], [])
+
+    def showEvent(self, event) -> None:
+        self.adjustSize()
+        self._move_to_place()
+        super().showEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._move_to_place()
+
+    def _move_to_place(self) -> None:
+        if self.place is not None:
+            self.move(self.place())
 
     def refresh(self) -> None:
         library = self._context.library
@@ -60,6 +74,8 @@ class SearchFiltersPopup(QFrame):
             combo.addItems([ANY, *values])
             if current in values:
                 combo.setCurrentText(current)
+        if self.isVisible():
+            self.adjustSize()  # longer choices: wider, and placed again inside the window
 
     def filters(self) -> SearchFilters:
         def chosen(combo):
@@ -77,10 +93,14 @@ class SearchFiltersPopup(QFrame):
         )
 
     def clear(self) -> None:
+        self.reset()
+        self._apply()
+
+    def reset(self) -> None:
+        """Every filter back to "Any", without applying."""
         self.use_dates.setChecked(False)
         for combo in (self.folder, self.tag, self.album, self.camera):
             combo.setCurrentIndex(0)
-        self._apply()
 
     def _apply(self) -> None:
         self.hide()

@@ -3,6 +3,7 @@ the background), the device, thresholds, and folders to leave out."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
     QProgressBar, QPushButton, QTabWidget, QVBoxLayout, QWidget,
@@ -13,7 +14,26 @@ from album.ui.settings_keys import MODEL_DEVICE as DEVICE_KEY
 from album.ui.settings_keys import SIMILAR_MIN_COSINE as SIMILAR_KEY
 from album.ui.tasks import MODEL, PausableToken
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+DEVICE_WORDS = {"auto": "Automatic (the fastest one present)", "cpu": "Processor (CPU)", "cuda": "NVIDIA graphics card (CUDA)",
+                "mps": "Apple graphics (Metal)"}
+# What each offered model is, in words, and how fast it reads photos on a typical laptop's processor
+# (by its size: album-mini's image encoder is ~5 M parameters, the CLIP B models ~90 M, SigLIP2 B/16
+# ~200 M at a larger input); the technical id stays in the tooltip and under the description.
+MODEL_WORDS = {
+    "album-mini": ("album-mini, built in", "fastest"),
+    "onnx:Xenova/clip-vit-base-patch32": ("OpenAI CLIP B/32", "moderate"),
+    "onnx:Xenova/clip-vit-base-patch32@q8": ("OpenAI CLIP B/32, compact", "moderate"),
+    "MobileCLIP2-S0/dfndr2b": ("Apple MobileCLIP2-S0", "fast"),
+    "ViT-B-32/laion2b_s34b_b79k": ("OpenCLIP B/32 (LAION)", "moderate"),
+    "ViT-B-16-SigLIP2/webli": ("Google SigLIP2 B/16", "slow"),
+}
+
+
+def model_title(info) -> str:
+    """'OpenAI CLIP B/32 · 610 MB download · moderate speed' for a registry ModelInfo."""
+    name, speed = MODEL_WORDS.get(info.model_id, (info.model_id, ""))
+    size = f"{info.download_mb} MB download" if info.download_mb else "no download"
+    return " · ".join(part for part in (name, size, f"{speed} speed" if speed else "") if part)
 
 
 class SettingsDialog(QDialog):
@@ -41,16 +61,17 @@ class SettingsDialog(QDialog):
         page = QWidget(self)
         library = self._context.library
         pending = library.pending_model_id
-        self.current = QLabel(f"<b>{library.model_id}</b>" + (f" (switching to {pending})" if pending else ""), page)
+        self.current = QLabel(page)
+        self._show_current()
         self.models = QComboBox(page)
         self.model_infos = [m for m in available_models() if m.model_id != "random-tiny"]
-        for info in self.model_infos:
-            size = f" · {info.download_mb} MB download" if info.download_mb else ""
-            self.models.addItem(f"{info.model_id}{size}")
+        for row, info in enumerate(self.model_infos):
+            self.models.addItem(model_title(info))
+            self.models.setItemData(row, info.model_id, Qt.ItemDataRole.ToolTipRole)
         self.description = QLabel(page)
         self.description.setWordWrap(True)
-        self.models.currentIndexChanged.connect(lambda i: self.description.setText(self.model_infos[i].description))
-        self.description.setText(self.model_infos[0].description if self.model_infos else "")
+        self.models.currentIndexChanged.connect(self._describe_model)
+        self._describe_model(0)
         self.switch = QPushButton("Use This Model", page)
         self.switch.clicked.connect(self._switch_model)
         self.cancel = QPushButton("Cancel", page)
@@ -61,9 +82,14 @@ class SettingsDialog(QDialog):
         self.model_status = QLabel(page)
         self.model_status.setWordWrap(True)
         self.device = QComboBox(page)
-        self.device.addItems(list(DEVICES))
-        self.device.setCurrentText(str(self._context.settings.value(DEVICE_KEY, "auto")))
-        self.device.currentTextChanged.connect(lambda text: self._context.settings.setValue(DEVICE_KEY, text))
+        from album.models.device import devices_present
+
+        saved = str(self._context.settings.value(DEVICE_KEY, "auto"))
+        for device in ["auto", *devices_present()]:  # only what this computer has
+            self.device.addItem(DEVICE_WORDS.get(device, device), device)
+        self.device.setCurrentIndex(max(0, self.device.findData(saved)))
+        self.device.currentIndexChanged.connect(
+            lambda i: self._context.settings.setValue(DEVICE_KEY, self.device.itemData(i)))
         form = QFormLayout(page)
         form.addRow("In use", self.current)
         form.addRow("Model", self.models)
@@ -77,6 +103,21 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("", QLabel("The device applies the next time album starts.", page))
         return page
+
+    def _describe_model(self, row: int) -> None:
+        if 0 <= row < len(self.model_infos):
+            info = self.model_infos[row]
+            self.description.setText(f"{info.description}.<br><small>Technical name: {info.model_id}</small>")
+
+    def _show_current(self) -> None:
+        library = self._context.library
+        pending = library.pending_model_id
+
+        def name(model_id: str) -> str:
+            return MODEL_WORDS.get(model_id, (model_id, ""))[0]
+
+        self.current.setText(f"<b>{name(library.model_id)}</b>" + (f" (switching to {name(pending)})" if pending else ""))
+        self.current.setToolTip(library.model_id)
 
     def select_model(self, model_id: str) -> None:
         """Preselect a model on the Model tab (e.g. the download the first-run notice offers)."""
@@ -118,9 +159,7 @@ class SettingsDialog(QDialog):
 
     def _switched(self, summary) -> None:
         self._context.warmup.invalidate()
-        library = self._context.library
-        self.current.setText(f"<b>{library.model_id}</b>" +
-                             (f" (switching to {library.pending_model_id})" if library.pending_model_id else ""))
+        self._show_current()
         self.model_status.setText("Stopped; the switch finishes during the next indexing." if summary.cancelled
                                   else "Done.")
         self._finish()
