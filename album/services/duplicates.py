@@ -281,7 +281,7 @@ class DuplicateFinder:
 
     def _photo_facts(self, ids: list[int] | None = None) -> dict[int, PhotoFacts]:
         sql = """SELECT id, path, content_hash, width, height, size, mtime_ns, format,
-                        (taken_at_source = 'exif' OR camera_make IS NOT NULL OR camera_model IS NOT NULL)
+                        (taken_at_source IN ('exif', 'maker') OR camera_make IS NOT NULL OR camera_model IS NOT NULL)
                  FROM photos WHERE status = 'ok' AND content_hash IS NOT NULL"""
         rows = []
         if ids is None:
