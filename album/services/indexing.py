@@ -166,7 +166,7 @@ class IndexingPipeline:
                 photo_id = PhotoRepository.save(db, _record_ok(r))
                 r.photo_id = photo_id
                 if r.phash is not None:
-                    PerceptualHashCache.put(db, r.content_hash, r.phash)
+                    PerceptualHashCache.put(db, r.content_hash, r.phash, r.zoom_hashes)
                 if r.content_changed:  # vectors of models not indexed now are stale: drop them
                     db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
                 for model_id, vectors in new_vectors.items():

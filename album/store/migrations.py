@@ -152,11 +152,15 @@ def _trash_keeps_user_state(db: sqlite_utils.Database) -> None:
 
 def _metadata(db: sqlite_utils.Database) -> None:
     """Capture times keep their offset from UTC; taken_at_source gains 'xmp', 'iptc', 'maker' and
-    'exif-modified' (EXIF DateTime, the last edit) next to 'exif' and 'file'."""
+    'exif-modified' (EXIF DateTime, the last edit) next to 'exif' and 'file'. Perceptual hashes
+    gain two tighter centres (album/media/perceptual.py's zoom_hashes) for copies cropped a few
+    percent a side; NULL in older rows until the duplicate finder needs them."""
     _run_statements(
         db,
         """
         ALTER TABLE photos ADD COLUMN taken_at_offset TEXT;  -- '+02:00'; NULL when the file does not say
+        ALTER TABLE perceptual_hashes ADD COLUMN phash_inner INTEGER;  -- the centre at 10% and 14%
+        ALTER TABLE perceptual_hashes ADD COLUMN phash_core INTEGER;   -- borders: crop_distance
         """,
     )
 
