@@ -1,7 +1,8 @@
 """Duplicate finding: `python -m bench.duplicates [--model album-mini] [--originals 200] [--size 100000]`.
 
 1. Quality, on real photos (Flickr8k `val` from ../shared/data) and edited copies made here:
-   each original gets every edit in EDITS (resized, recompressed at q40, cropped 5%, brightened,
+   each original gets every edit in EDITS (resized, recompressed at q40, cropped 5% (unevenly)
+   and 5% on every side, brightened,
    greyscale, PNG copy, EXIF-rotated, rotated 3 degrees with and without black corners), every
    4th one also a byte-identical copy; other photos are unrelated distractors, and a few are
    turned into simulated bursts (3 frames panning over 80% of the scene, exposure jittered) as
@@ -20,6 +21,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import hashlib
 import io
@@ -84,6 +86,7 @@ EDITS: dict[str, tuple[str, Callable[[Image.Image], bytes]]] = {
     "resized 50%": (".jpg", lambda im: _jpeg(im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS))),
     "recompressed q40": (".jpg", lambda im: _jpeg(im, quality=40)),
     "cropped 5%": (".jpg", lambda im: _jpeg(_crop(im, 0.03, 0.02, 0.02, 0.03))),
+    "cropped 5% a side": (".jpg", lambda im: _jpeg(_crop(im, 0.05, 0.05, 0.05, 0.05))),
     "brightened +30%": (".jpg", lambda im: _jpeg(ImageEnhance.Brightness(im).enhance(1.3))),
     "greyscale": (".jpg", lambda im: _jpeg(ImageOps.grayscale(im))),
     "PNG copy": (".png", _png),
@@ -236,6 +239,25 @@ def per_edit_recall(groups, truth: dict[str, Truth], thresholds) -> dict[str, tu
     return {kind: (grouped[kind] / totals[kind], direct[kind] / totals[kind]) for kind in totals}
 
 
+def report_quality(groups, truth: dict[str, Truth], thresholds, title: str) -> None:
+    print(f"\n{title}: {thresholds}; {len(groups)} groups\n")
+    print("| tier | precision | recall | pairs found | true pairs |")
+    print("|---|---|---|---|---|")
+    for tier, row in pairwise(groups, truth).items():
+        print(f"| {tier} | {row['precision']:.3f} | {row['recall']:.3f} | {row['pairs found']} | {row['true pairs']} |")
+    print("\n| edit | grouped with its original (exact/same) | on its own score vs the original (hash steps only) |")
+    print("|---|---|---|")
+    for kind, (recall, direct) in per_edit_recall(groups, truth, thresholds).items():
+        print(f"| {kind} | {recall:.3f} | {direct:.3f} |")
+    edit_groups = [g for g in groups if truth[g.keep.path].family.startswith("edit:")]
+    right = sum(truth[g.keep.path].kind in ("original", "exact copy") for g in edit_groups)
+    print(f"\nsuggested keeper is the original (or its byte-identical copy): {right} of {len(edit_groups)} groups")
+    mixed = [g for g in groups if len({truth[p].family for p in g.paths}) > 1]
+    print(f"groups mixing different pictures: {len(mixed)}")
+    for g in mixed[:5]:
+        print("  ", g.tier, [(Path(p).name, truth[p].kind) for p in g.paths])
+
+
 def quality(model, args) -> None:
     for split in SPLITS if args.split == "both" else (args.split,):
         quality_on(model, args, split)
@@ -263,26 +285,14 @@ def quality_on(model, args, split: str) -> None:
             start = time.perf_counter()
             groups = finder.find(thresholds=args.thresholds)
             again_s = time.perf_counter() - start
+            baseline = finder.find(thresholds=args.baseline) if args.baseline else None
         print(f"\n## Quality, '{split}' half of flickr8k val: {len(truth)} photos ({args.originals} originals x {len(EDITS)} edits, "
               f"{args.distractors} distractors, {args.bursts} simulated bursts), model {model.model_id}")
-        print(f"thresholds: {args.thresholds}")
         print(f"indexing {index_s:.1f} s; grouping {first_s:.2f} s first run (computes perceptual hashes), "
-              f"{again_s:.2f} s again; {len(groups)} groups\n")
-        print("| tier | precision | recall | pairs found | true pairs |")
-        print("|---|---|---|---|---|")
-        for tier, row in pairwise(groups, truth).items():
-            print(f"| {tier} | {row['precision']:.3f} | {row['recall']:.3f} | {row['pairs found']} | {row['true pairs']} |")
-        print("\n| edit | grouped with its original (exact/same) | on its own score vs the original |")
-        print("|---|---|---|")
-        for kind, (recall, direct) in per_edit_recall(groups, truth, args.thresholds).items():
-            print(f"| {kind} | {recall:.3f} | {direct:.3f} |")
-        edit_groups = [g for g in groups if truth[g.keep.path].family.startswith("edit:")]
-        right = sum(truth[g.keep.path].kind in ("original", "exact copy") for g in edit_groups)
-        print(f"\nsuggested keeper is the original (or its byte-identical copy): {right} of {len(edit_groups)} groups")
-        mixed = [g for g in groups if len({truth[p].family for p in g.paths}) > 1]
-        print(f"groups mixing different pictures: {len(mixed)}")
-        for g in mixed[:5]:
-            print("  ", g.tier, [(Path(p).name, truth[p].kind) for p in g.paths])
+              f"{again_s:.2f} s again")
+        if baseline is not None:
+            report_quality(baseline, truth, args.baseline, "--baseline")
+        report_quality(groups, truth, args.thresholds, "thresholds")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -412,8 +422,10 @@ def synthetic_library(folder: Path, size: int, dim: int, seed: int = 0):
             [(i + 1, vectors[i].tobytes()) for i in range(size)],
         )
         db.conn.executemany(
-            "INSERT OR IGNORE INTO perceptual_hashes (content_hash, phash) VALUES (?, ?)",
-            [(hashes[i], to_signed(phashes[i])) for i in range(size)],
+            # Zoom hashes (perceptual.zoom_hashes) a few bits from each photo's own hash.
+            "INSERT OR IGNORE INTO perceptual_hashes (content_hash, phash, phash_inner, phash_core) VALUES (?, ?, ?, ?)",
+            [(hashes[i], to_signed(phashes[i]), to_signed(flip(phashes[i], 6)), to_signed(flip(phashes[i], 10)))
+             for i in range(size)],
         )
     index = VectorIndex(dim, capacity=size)
     start = time.perf_counter()
@@ -428,7 +440,7 @@ def speed(args, dim: int) -> None:
     from album.services.duplicates import DuplicateFinder
     from album.store.embeddings import EmbeddingRepository
 
-    folder = Path(tempfile.gettempdir()) / f"album-bench-duplicates-{args.size}-{dim}"
+    folder = Path(tempfile.gettempdir()) / f"album-bench-duplicates-v2-{args.size}-{dim}"  # v2: zoom hashes
     database, index = synthetic_library(folder, args.size, dim)
     try:
         embeddings = EmbeddingRepository(database)
@@ -519,7 +531,8 @@ def thresholds_from(overrides: list[str]):
         name, _, value = item.partition("=")
         if name not in types:
             raise SystemExit(f"no threshold called {name!r}: one of {', '.join(types)}")
-        changes[name] = types[name](value)
+        # Steps are tuples: --set "crop_steps=()" or --set "same_steps=((6, 0.45),)".
+        changes[name] = ast.literal_eval(value) if types[name] is tuple else types[name](value)
     return replace(DEFAULT, **changes)
 
 
@@ -536,10 +549,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dim", type=int, default=0, help="vector size for the speed run (default: the model's)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a DuplicateThresholds field, e.g. --set similar_min_cosine=0.95")
+    parser.add_argument("--baseline", action="append", default=None, metavar="FIELD=VALUE",
+                        help="also group each quality library with these overrides and report that first, e.g. "
+                             "--baseline 'crop_steps=()' (without the crop check)")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args(argv)
     args.thresholds = thresholds_from(args.set)
+    args.baseline = thresholds_from(args.baseline) if args.baseline else None
     model = None
     if not args.skip_quality or not args.dim:
         model = load_bench_model(args.model)

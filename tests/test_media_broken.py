@@ -93,9 +93,12 @@ def test_broken_exif_decodes_with_a_warning(broken: Path, name: str):
 
 
 def test_broken_gps_pointer_keeps_the_date(broken: Path):
-    # Only the GPS directory is damaged; the main directory's DateTime is still good.
+    # Only the GPS directory is damaged. The capture date is in XMP (exif:DateTimeOriginal, as
+    # an editor wrote it); EXIF's DateTime is the later edit, 2010-08-15 13:58:09.
     meta = decode_file(broken / "pillow_exif_gps_typeerror.jpg").metadata
-    assert meta.taken_at == datetime(2010, 8, 15, 13, 58, 9)
+    assert meta.taken_at == datetime(2010, 7, 11, 13, 53)
+    assert (meta.taken_at_source, meta.taken_at_offset) == ("xmp", "+02:00")
+    assert meta.gps_lat is None
 
 
 @pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO file")

@@ -130,23 +130,30 @@ def test_avif_with_exif(formats: Path):
 
 
 @pytest.mark.parametrize(
-    ("name", "size", "make", "model", "taken_at"),
+    ("name", "size", "make", "model", "taken_at", "offset"),
     [
-        ("IMG_5195.HEIC", (2566, 3313), "Apple", "iPhone 11 Pro Max", datetime(2021, 4, 11, 15, 47, 53)),
+        # Phones record sub-seconds (SubSecTimeOriginal '054') and their offset from UTC.
+        (
+            "IMG_5195.HEIC", (2566, 3313), "Apple", "iPhone 11 Pro Max",
+            datetime(2021, 4, 11, 15, 47, 53, 54000), "-05:00",
+        ),
         (
             "iphone_13_pro_max.HEIC", (3024, 4032), "Apple", "iPhone 13 Pro Max",
-            datetime(2022, 2, 16, 12, 55, 41),
+            datetime(2022, 2, 16, 12, 55, 41, 762000), "+01:00",
         ),
-        ("HMD_Nokia_8.3_5G_hdr.heif", (4608, 3456), None, None, datetime(2022, 1, 12, 7, 30, 14)),
+        # Only EXIF DateTime (+ SubSecTime): recorded as the last-modified date, not a shutter time.
+        ("HMD_Nokia_8.3_5G_hdr.heif", (4608, 3456), None, None, datetime(2022, 1, 12, 7, 30, 14, 364000), None),
     ],
 )
-def test_heif_decodes_with_exif(formats: Path, name, size, make, model, taken_at):
+def test_heif_decodes_with_exif(formats: Path, name, size, make, model, taken_at, offset):
     photo = decode_file(formats / name)
     assert photo.format == "HEIF"
     assert (photo.width, photo.height) == size
     assert photo.image.mode == "RGB" and min(photo.image.size) >= 320
     assert photo.metadata.camera_make == make and photo.metadata.camera_model == model
     assert photo.metadata.taken_at == taken_at
+    source = "exif" if make else "exif-modified"
+    assert (photo.metadata.taken_at_offset, photo.metadata.taken_at_source) == (offset, source)
     assert photo.warnings == []
 
 
@@ -191,7 +198,7 @@ def test_nikon_gps_is_arezzo(formats: Path, name: str):
 
 def test_iphone_jpeg_metadata(formats: Path):
     meta = decode_file(formats / "iphone_hdr_NO.jpg").metadata
-    assert meta.taken_at == datetime(2015, 4, 10, 20, 12, 23)
+    assert meta.taken_at == datetime(2015, 4, 10, 20, 12, 23, 16000)  # SubSecTimeOriginal '016'
     assert (meta.camera_make, meta.camera_model) == ("Apple", "iPhone 6")
     assert meta.gps_lat == pytest.approx(40.4470, abs=1e-3)
     assert meta.gps_lon == pytest.approx(-3.7248, abs=1e-3)  # Madrid: west is negative

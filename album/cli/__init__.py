@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args.handler = gui_commands.open_app  # `album` alone opens the desktop app
     try:
+        if args.handler is gui_commands.open_app:
+            gui_commands.check_display(args)  # before the library and model load, and before Qt can abort
         from album.library import Library
 
         with Library.open(args.library, device=args.device) as library:

@@ -20,6 +20,15 @@ def register(commands) -> None:
     gui.set_defaults(handler=open_app)
 
 
+def check_display(args) -> None:
+    """Refuse to start the window (with what to install) when Qt's X11 libraries are missing."""
+    from album.ui.app import headless_screenshot_platform
+    from album.ui.platform_libraries import check_platform_libraries
+
+    headless_screenshot_platform(bool(getattr(args, "screenshot", None)))
+    check_platform_libraries()
+
+
 def open_app(library, args) -> int:
     from album.ui.app import run, saved_device
 

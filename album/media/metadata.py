@@ -1,4 +1,8 @@
-"""Photo metadata from EXIF: when it was taken, where, and with which camera.
+"""Photo metadata: when it was taken, where, and with which camera.
+
+EXIF is read with Pillow (with the structural checks below) and, for XMP, IPTC and maker
+blocks, with exiv2 (album/media/embedded.py); album/media/capture_time.py decides which date
+wins.
 
 Camera files often carry damaged EXIF (editors that rewrite half a directory, pointers of the
 wrong type). Before Pillow parses a blob we check its structure ourselves, so a damaged
@@ -16,6 +20,9 @@ from typing import Any
 
 from PIL import Image
 
+from album.media.capture_time import capture_time, clean_text, parse_date
+from album.media.embedded import EmbeddedMetadata
+
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -31,8 +38,7 @@ _POINTER_TYPES = (4, 13)  # TIFF field types LONG and IFD: the only valid types 
 _SUB_IFDS = {EXIF_IFD: "Exif", GPS_IFD: "GPS"}
 # How a damaged sub-directory is described to the user, and what is lost with it.
 _SUB_IFD_WORDS = {"Exif": ("EXIF camera data", "capture date"), "GPS": ("EXIF GPS data", "place")}
-_DATE = re.compile(r"\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
-_OLDEST_PHOTO_YEAR = 1826  # earlier "dates" are placeholders such as 0000:00:00 or 0001:01:01
+_XMP_COORDINATE = re.compile(r"\s*(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?(?:,(\d+(?:\.\d+)?))?\s*([NSEW])\s*$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class PhotoMetadata:
     gps_lon: float | None  # decimal degrees, west negative
     camera_make: str | None
     camera_model: str | None
+    taken_at_source: str | None = None  # 'exif', 'xmp', 'iptc', 'maker', 'exif-modified'
+    taken_at_offset: str | None = None  # '+02:00': offset from UTC where the file records it
 
 
 NO_METADATA = PhotoMetadata(None, None, None, None, None)
@@ -160,52 +168,81 @@ def orientation_of(tags: ExifTags) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def metadata_from_exif(tags: ExifTags) -> PhotoMetadata:
-    taken_at = None
-    for value in (
-        tags.exif.get(DATETIME_ORIGINAL),
-        tags.exif.get(DATETIME_DIGITIZED),
-        tags.main.get(DATETIME),
-    ):
-        taken_at = parse_exif_datetime(value)
-        if taken_at:
-            break
+def metadata_from(tags: ExifTags, embedded: EmbeddedMetadata | None = None) -> PhotoMetadata:
+    """Date, place and camera from Pillow's EXIF and exiv2's reading (None: exiv2 could not)."""
+    fields = embedded.fields if embedded else {}
+    taken = capture_time(tags.main, tags.exif, embedded)
     lat = _coordinate(tags.gps.get(GPS_LAT), tags.gps.get(GPS_LAT_REF), "S", 90.0)
     lon = _coordinate(tags.gps.get(GPS_LON), tags.gps.get(GPS_LON_REF), "W", 180.0)
+    if lat is None or lon is None:
+        lat, lon = _embedded_position(fields)
     if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
         lat = lon = None  # one half of a position is useless; 0,0 is what unset receivers write
+    make = clean_text(tags.main.get(MAKE)) or clean_text(fields.get("Exif.Image.Make")) or clean_text(
+        fields.get("Xmp.tiff.Make"))
+    model = (
+        clean_text(tags.main.get(MODEL)) or clean_text(fields.get("Exif.Image.Model"))
+        or clean_text(tags.main.get(UNIQUE_CAMERA_MODEL)) or clean_text(fields.get("Xmp.tiff.Model"))
+    )
     return PhotoMetadata(
-        taken_at=taken_at,
+        taken_at=taken.local if taken else None,
         gps_lat=lat,
         gps_lon=lon,
-        camera_make=clean_text(tags.main.get(MAKE)),
-        camera_model=clean_text(tags.main.get(MODEL)) or clean_text(tags.main.get(UNIQUE_CAMERA_MODEL)),
+        camera_make=make,
+        camera_model=model,
+        taken_at_source=taken.source if taken else None,
+        taken_at_offset=taken.offset if taken else None,
     )
 
 
+def has_shutter_time(tags: ExifTags) -> bool:
+    """EXIF has DateTimeOriginal or DateTimeDigitized: nothing later in the order can win."""
+    taken = capture_time(tags.main, tags.exif, None)
+    return taken is not None and taken.source == "exif"
+
+
+def metadata_from_exif(tags: ExifTags) -> PhotoMetadata:
+    """From Pillow's EXIF alone (exiv2 could not read the file)."""
+    return metadata_from(tags, None)
+
+
 def parse_exif_datetime(value: object) -> datetime | None:
-    """'2008:10:22 16:28:39' -> datetime; None for blanks, zeros and other garbage."""
-    text = clean_text(value)
-    match = _DATE.match(text) if text else None
+    """'2008:10:22 16:28:39' -> datetime; None for blanks, zeros, bare days and other garbage."""
+    parsed = parse_date(value)
+    return parsed.local if parsed and parsed.has_time else None
+
+
+def _embedded_position(fields: dict[str, str]) -> tuple[float | None, float | None]:
+    """GPS from exiv2: EXIF rationals ('52/1 30/1 1234/100') or XMP's '52,30.123N'."""
+    lat = _coordinate(_rationals(fields.get("Exif.GPSInfo.GPSLatitude")),
+                      fields.get("Exif.GPSInfo.GPSLatitudeRef"), "S", 90.0)
+    lon = _coordinate(_rationals(fields.get("Exif.GPSInfo.GPSLongitude")),
+                      fields.get("Exif.GPSInfo.GPSLongitudeRef"), "W", 180.0)
+    if lat is None or lon is None:
+        lat = _xmp_coordinate(fields.get("Xmp.exif.GPSLatitude"), "S", 90.0)
+        lon = _xmp_coordinate(fields.get("Xmp.exif.GPSLongitude"), "W", 180.0)
+    return lat, lon
+
+
+def _rationals(text: str | None) -> tuple[float, ...] | None:
+    if not text:
+        return None
+    values = []
+    for part in text.split():
+        num, _, den = part.partition("/")
+        try:
+            values.append(float(num) / float(den or 1))
+        except (ValueError, ZeroDivisionError):
+            return None
+    return tuple(values) or None
+
+
+def _xmp_coordinate(text: str | None, negative_ref: str, limit: float) -> float | None:
+    match = _XMP_COORDINATE.match(text or "")
     if not match:
         return None
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-    if year < _OLDEST_PHOTO_YEAR:
-        return None
-    try:
-        return datetime(year, month, day, hour, minute, second)
-    except ValueError:  # month 0, hour 24, Feb 30...
-        return None
-
-
-def clean_text(value: object) -> str | None:
-    """An EXIF string without NULs and surrounding whitespace; None when nothing is left."""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        return None
-    text = value.replace("\x00", " ").strip()
-    return text or None
+    parts = tuple(float(g) for g in match.groups()[:3] if g is not None)
+    return _coordinate(parts, match[4], negative_ref, limit)
 
 
 def _coordinate(dms: object, ref: object, negative_ref: str, limit: float) -> float | None:

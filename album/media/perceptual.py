@@ -17,6 +17,13 @@ What it is NOT robust to:
 - rotation beyond a few degrees, and mirroring: the DCT basis is tied to the image axes;
 - large recompositions (a border added, a collage, text overlays over much of the frame).
 Those are left to the embedding side of the duplicate finder ("similar shots").
+
+Crops of a few percent a side: besides the hash of the centre (BORDER), `zoom_hashes` hash two
+tighter centres (ZOOM_BORDERS). A copy cropped by c a side sees, at border b, what the original
+sees at border c + (1 - 2c) * b: at 5% a side, the copy's 0.06 region is the original's 0.104
+one and its 0.10 the original's 0.14. `crop_distance` compares every pair of differing borders,
+so either photo may be the cropped one (measured on Flickr photos: copies cropped 5% a side
+came within 0-10 bits, different photos and burst frames with cosine >= 0.8 stayed >= 20).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ _SIDE = 32  # the reduced picture: 32x32, the classic pHash size
 # (measured on Flickr photos: a 3-degree rotation with black corners went from a mean of 10.6
 # to 5.4 differing bits, unrelated pairs stayed >= 18 apart).
 BORDER = 0.06
+ZOOM_BORDERS = (0.10, 0.14)
 
 
 @lru_cache(maxsize=1)
@@ -56,11 +64,11 @@ def _low_frequencies() -> tuple[np.ndarray, np.ndarray]:
     return np.array([c[1] for c in cells]), np.array([c[2] for c in cells])
 
 
-def grey_32(image: Image.Image) -> np.ndarray:
+def grey_32(image: Image.Image, border: float = BORDER) -> np.ndarray:
     """The centre of the picture as 32x32 float luminance (ITU-R 601 weights, as Pillow's 'L')."""
     grey = image.convert("L") if image.mode != "L" else image
     width, height = grey.size
-    dx, dy = round(width * BORDER), round(height * BORDER)
+    dx, dy = round(width * border), round(height * border)
     if width - 2 * dx >= _SIDE and height - 2 * dy >= _SIDE:
         grey = grey.crop((dx, dy, width - dx, height - dy))
     # reduce() first: a cheap integer box filter that averages every pixel, so the final
@@ -71,15 +79,27 @@ def grey_32(image: Image.Image) -> np.ndarray:
     return np.asarray(grey.resize((_SIDE, _SIDE), Image.Resampling.BOX), dtype=np.float64)
 
 
-def phash(image: Image.Image) -> int:
+def phash(image: Image.Image, border: float = BORDER) -> int:
     """The 64-bit perceptual hash of an upright picture, as an unsigned int (0 <= h < 2**64)."""
-    pixels = grey_32(image)
+    pixels = grey_32(image, border)
     dct = _dct_matrix()
     coefficients = dct @ pixels @ dct.T
     rows, cols = _low_frequencies()
     low = coefficients[rows, cols]
     bits = low > np.median(low)
     return int(np.packbits(bits).view(">u8")[0])
+
+
+def zoom_hashes(image: Image.Image) -> tuple[int, int]:
+    """The hashes of the two tighter centres (ZOOM_BORDERS), for crop_distance."""
+    grey = image.convert("L") if image.mode != "L" else image
+    return phash(grey, ZOOM_BORDERS[0]), phash(grey, ZOOM_BORDERS[1])
+
+
+def crop_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
+    """Fewest differing bits between two photos' (phash, *zoom_hashes) at differing borders:
+    small when one is the other cropped a few percent a side (centred)."""
+    return min((x ^ y).bit_count() for i, x in enumerate(a) for j, y in enumerate(b) if i != j)
 
 
 def hamming(a: int, b: int) -> int:

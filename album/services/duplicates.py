@@ -8,7 +8,9 @@
 How: every photo's nearest neighbours in the HNSW index (one batched query) give the candidate
 pairs above a cosine floor. The embedding alone cannot tell an edited copy from the next frame
 of a burst (both score ~0.9+), so the "same" tier is decided by the perceptual hash: an edited
-copy keeps the coarse layout of light and dark (few bits differ), a burst frame does not.
+copy keeps the coarse layout of light and dark (few bits differ), a burst frame does not. A copy
+cropped a few percent a side moves that layout against the frame; hashes of tighter centres
+(perceptual.crop_distance) line the two up again.
 Pairs are grouped per tier by union-find, the tightest tier first, so the tiers do not mix:
 a photo appears in at most one group, and exact copies inside a "same" group are not listed again
 as an "exact" group. Pairs the user marked "not duplicates", and RAW+JPEG pairs of one shot,
@@ -31,10 +33,11 @@ import numpy as np
 from album.errors import AlbumError, Cancelled
 from album.index.hnsw import VectorIndex
 from album.media.formats import RAW_EXTENSIONS
-from album.media.perceptual import hamming_many
+from album.media.perceptual import crop_distance, hamming_many
 from album.media.sharpness import sharpness_of
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.services.duplicate_grouping import ConstrainedUnionFind
+from album.services.hash_neighbours import near_hash_pairs
 from album.services.keeper import PhotoFacts, choose_keeper, choose_shot
 from album.services.perceptual_hashes import PerceptualHashCache
 from album.store.chunks import execute_in
@@ -75,7 +78,19 @@ class DuplicateThresholds:
     # greyscale copies score low with colour-minded models. With album-mini, different photos of
     # one kind of object (Caltech's grand pianos) reach cosine 0.87-0.94 at 18-28 bits, so the
     # wide steps demand near-identity: measured with bench/duplicates.py on album-mini.
-    same_steps: tuple[tuple[int, float], ...] = ((6, 0.45), (12, 0.9), (18, 0.975))
+    # The first step is for greyscale copies, which colour-minded models place far away (cosine
+    # 0.34-0.5 with album-mini) while their hash is 0-2 bits off; different photos were never
+    # within 8 bits (bench/duplicates.py, split A: 1,260 photos, every pair).
+    same_steps: tuple[tuple[int, float], ...] = ((4, 0.2), (6, 0.45), (12, 0.9), (18, 0.975))
+    # Pairs whose hashes are at most this many bits apart are candidates even when the index does
+    # not list them among each other's neighbours (hash_neighbours.py; it finds up to 2 bits).
+    hash_candidate_bits: int = 2
+    # "same" also when one is the other cropped a few percent a side: (most differing bits of the
+    # hashes at differing borders, perceptual.crop_distance; least cosine) steps. Chosen on half
+    # of bench/duplicates.py's photos (copies that fail same_steps: 0-10 bits; other photos and
+    # bursts: >= 20 bits at cosine >= 0.8, >= 14 at 0.45) and reported on the other half. The
+    # low floor is for greyscale copies that are also cropped.
+    crop_steps: tuple[tuple[int, float], ...] = ((8, 0.45), (10, 0.8))
     similar_min_cosine: float = 0.85  # bursts and retakes of one scene (unrelated: <= 0.76)
     # "Similar shots" are what a photographer means: one moment or scene, so close in capture
     # time as well as in content. Photos of one kind of thing from unrelated sources (eight
@@ -92,7 +107,8 @@ class DuplicateThresholds:
 
     @property
     def candidate_cosine(self) -> float:
-        return min(self.same_min_cosine, self.similar_min_cosine)
+        crop_min_cosine = min((cosine for _, cosine in self.crop_steps), default=2.0)
+        return min(self.same_min_cosine, self.similar_min_cosine, crop_min_cosine)
 
 
 DEFAULT = DuplicateThresholds()
@@ -226,9 +242,11 @@ class DuplicateFinder:
         similar_groups: list[list[int]] = []
         if tier != "exact":
             edges = self._candidate_edges(photos, hash_index, thresholds, progress, cancel)
+            edges = self._with_hash_neighbours(edges, hashes, by_hash, thresholds)
             edges = self._with_hamming(edges, hashes, by_hash, thresholds)
             cannot = self._cannot_links(photos, hash_index)
-            same, similar = _classify(edges, thresholds)
+            cropped = self._cropped(edges, hashes, by_hash, thresholds)
+            same, similar = _classify(edges, thresholds, cropped)
             captures = self._captures(by_hash, len(hashes))
             similar = similar.select(captures.close(similar.a, similar.b, thresholds))
             same_groups = _union(same, cannot, order=np.lexsort((-same.cosine, same.hamming)))
@@ -268,7 +286,7 @@ class DuplicateFinder:
         if not groups:
             return groups
         vectors = dict(self._vectors([by_hash[h][0].id for group in groups for h in group]))
-        phashes = self._phashes.stored({hashes[h] for group in groups for h in group})
+        phashes = self._phashes.with_zoom({hashes[h]: by_hash[h][0].path for group in groups for h in group})
         confirmed = []
         for group in groups:
             keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
@@ -282,7 +300,7 @@ class DuplicateFinder:
 
     def _photo_facts(self, ids: list[int] | None = None) -> dict[int, PhotoFacts]:
         sql = """SELECT id, path, content_hash, width, height, size, mtime_ns, format,
-                        (taken_at_source = 'exif' OR camera_make IS NOT NULL OR camera_model IS NOT NULL)
+                        (taken_at_source IN ('exif', 'maker') OR camera_make IS NOT NULL OR camera_model IS NOT NULL)
                  FROM photos WHERE status = 'ok' AND content_hash IS NOT NULL"""
         rows = []
         if ids is None:
@@ -337,6 +355,31 @@ class DuplicateFinder:
         n = max(len(hash_index), 1)
         return _Edges(key // n, key % n, cosine, np.full(len(key), -1, dtype=np.int64))
 
+    def _with_hash_neighbours(
+        self, edges: _Edges, hashes: list[str], by_hash: dict[int, list[PhotoFacts]], t: DuplicateThresholds
+    ) -> _Edges:
+        """Add the pairs of (stored) perceptual hashes within hash_candidate_bits that the index missed."""
+        if t.hash_candidate_bits < 0 or len(hashes) < 2:
+            return edges
+        stored = self._phashes.stored(hashes)
+        index = np.array([h for h in range(len(hashes)) if hashes[h] in stored], dtype=np.int64)
+        values = np.array([stored[hashes[h]] for h in index.tolist()], dtype=np.uint64)
+        i, j = near_hash_pairs(values, t.hash_candidate_bits)
+        a, b = index[i], index[j]
+        n = len(hashes)
+        new = ~np.isin(a * n + b, edges.a * n + edges.b)
+        a, b = a[new], b[new]
+        if len(a) == 0:
+            return edges
+        vectors = dict(self._vectors(sorted({by_hash[h][0].id for h in np.r_[a, b].tolist()})))
+        cosine = np.array([
+            float(np.dot(vectors[by_hash[x][0].id], vectors[by_hash[y][0].id]))
+            if by_hash[x][0].id in vectors and by_hash[y][0].id in vectors else -1.0
+            for x, y in zip(a.tolist(), b.tolist())
+        ], dtype=edges.cosine.dtype)
+        return _Edges(np.r_[edges.a, a], np.r_[edges.b, b], np.r_[edges.cosine, np.minimum(cosine, 1.0)],
+                      np.r_[edges.hamming, np.full(len(a), -1, dtype=np.int64)])
+
     def _with_hamming(
         self, edges: _Edges, hashes: list[str], by_hash: dict[int, list[PhotoFacts]], thresholds: DuplicateThresholds
     ) -> _Edges:
@@ -353,6 +396,22 @@ class DuplicateFinder:
         distance = hamming_many(values[edges.a], values[edges.b])
         usable = present[edges.a] & present[edges.b] & could_be_same
         return _Edges(edges.a, edges.b, edges.cosine, np.where(usable, distance, -1))
+
+    def _cropped(
+        self, edges: _Edges, hashes: list[str], by_hash: dict[int, list[PhotoFacts]], t: DuplicateThresholds
+    ) -> np.ndarray:
+        """Edges that fail the hash steps but pass a crop step: one photo is the other cropped."""
+        min_cosine = min((cosine for _, cosine in t.crop_steps), default=2.0)
+        unsure = ~_passes_same_steps(edges.hamming, edges.cosine, t) & (edges.hamming >= 0) & (edges.cosine >= min_cosine)
+        cropped = np.zeros(len(edges.a), dtype=bool)
+        if not unsure.any():
+            return cropped
+        needed = np.unique(np.concatenate([edges.a[unsure], edges.b[unsure]])).tolist()
+        zoomed = self._phashes.with_zoom({hashes[h]: by_hash[h][0].path for h in needed})
+        for k in np.flatnonzero(unsure).tolist():
+            a, b = zoomed.get(hashes[edges.a[k]]), zoomed.get(hashes[edges.b[k]])
+            cropped[k] = a is not None and b is not None and _passes_crop_steps(crop_distance(a, b), edges.cosine[k], t)
+        return cropped
 
     def _cannot_links(self, photos: dict[int, PhotoFacts], hash_index: dict[str, int]) -> dict[int, set[int]]:
         """Pairs of contents never to group: the user's "not duplicates", and RAW+JPEG shots."""
@@ -457,19 +516,27 @@ def _lookup(photo_ids: np.ndarray, photo_hash: np.ndarray, ids: np.ndarray) -> n
     return np.where(photo_ids[pos] == ids, photo_hash[pos], -1)
 
 
-def _classify(edges: _Edges, t: DuplicateThresholds) -> tuple[_Edges, _Edges]:
-    """Split candidate edges into "same" (confirmed by the hash) and "similar" (the rest above the bar)."""
-    same = _passes_same_steps(edges.hamming, edges.cosine, t)
+def _classify(edges: _Edges, t: DuplicateThresholds, cropped: np.ndarray) -> tuple[_Edges, _Edges]:
+    """Split candidate edges into "same" (confirmed by the hash, or a crop) and "similar" (the rest above the bar)."""
+    same = _passes_same_steps(edges.hamming, edges.cosine, t) | cropped
     similar = ~same & (edges.cosine >= t.similar_min_cosine)
     return edges.select(same), edges.select(similar)
 
 
-def _same_picture(vector_a, vector_b, phash_a: int | None, phash_b: int | None, t: DuplicateThresholds) -> bool:
-    """The "same" tier's test for one pair (as _classify applies it to candidate edges)."""
-    if vector_a is None or vector_b is None or phash_a is None or phash_b is None:
+def _same_picture(vector_a, vector_b, hashes_a: tuple[int, int, int] | None, hashes_b: tuple[int, int, int] | None,
+                  t: DuplicateThresholds) -> bool:
+    """The "same" tier's test for one pair (as _classify applies it to candidate edges);
+    hashes are (phash, *zoom_hashes)."""
+    if vector_a is None or vector_b is None or hashes_a is None or hashes_b is None:
         return False
-    cosine, hamming = float(np.dot(vector_a, vector_b)), (phash_a ^ phash_b).bit_count()
-    return bool(_passes_same_steps(np.int64(hamming), np.float64(cosine), t))
+    cosine, hamming = float(np.dot(vector_a, vector_b)), (hashes_a[0] ^ hashes_b[0]).bit_count()
+    if _passes_same_steps(np.int64(hamming), np.float64(cosine), t):
+        return True
+    return _passes_crop_steps(crop_distance(hashes_a, hashes_b), cosine, t)
+
+
+def _passes_crop_steps(distance: int, cosine: float, t: DuplicateThresholds) -> bool:
+    return any(distance <= max_bits and cosine >= min_cosine for max_bits, min_cosine in t.crop_steps)
 
 
 def _passes_same_steps(hamming, cosine, t: DuplicateThresholds):

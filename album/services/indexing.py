@@ -166,7 +166,7 @@ class IndexingPipeline:
                 photo_id = PhotoRepository.save(db, _record_ok(r))
                 r.photo_id = photo_id
                 if r.phash is not None:
-                    PerceptualHashCache.put(db, r.content_hash, r.phash)
+                    PerceptualHashCache.put(db, r.content_hash, r.phash, r.zoom_hashes)
                 if r.content_changed:  # vectors of models not indexed now are stale: drop them
                     db.execute("DELETE FROM embeddings WHERE photo_id = ?", (photo_id,))
                 for model_id, vectors in new_vectors.items():
@@ -240,15 +240,21 @@ class _Batch:
 
 def _record_ok(r: ReadOk) -> PhotoRecord:
     meta = r.metadata
-    taken_at = meta.taken_at.isoformat() if meta.taken_at else file_time_iso(r.mtime_ns)
+    taken_at = _iso(meta.taken_at) if meta.taken_at else file_time_iso(r.mtime_ns)
     return PhotoRecord(
         path=str(r.item.path), folder_id=r.item.folder_id, size=r.size, mtime_ns=r.mtime_ns,
         status="ok", content_hash=r.content_hash, format=r.format, width=r.width, height=r.height,
-        taken_at=taken_at, taken_at_source="exif" if meta.taken_at else "file",
+        taken_at=taken_at, taken_at_source=meta.taken_at_source if meta.taken_at else "file",
+        taken_at_offset=meta.taken_at_offset if meta.taken_at else None,
         gps_lat=meta.gps_lat, gps_lon=meta.gps_lon,
         camera_make=meta.camera_make, camera_model=meta.camera_model,
         warnings="\n".join(r.warnings) or None,
     )
+
+
+def _iso(moment) -> str:
+    """ISO local time; milliseconds only when the camera recorded sub-seconds (bursts)."""
+    return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
 
 
 def _record_failed(r: ReadFailed) -> PhotoRecord:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from album.errors import AlbumError
 from album.media.decode import decode_photo
-from album.media.perceptual import from_signed, phash, to_signed
+from album.media.perceptual import from_signed, phash, to_signed, zoom_hashes
 from album.media.thumbnails import make_thumbnail
 from album.store.chunks import execute_in
 from album.store.database import Database
@@ -42,11 +42,13 @@ class PerceptualHashCache:
         self._workers = workers
 
     @staticmethod
-    def put(db, content_hash: str, value: int) -> None:
-        """Store one hash inside a caller's write transaction (e.g. the indexer's, at read time)."""
+    def put(db, content_hash: str, value: int, zoom: tuple[int, int] | None = None) -> None:
+        """Store one hash (and its zoom hashes) inside a caller's write transaction (e.g. the
+        indexer's, at read time)."""
+        inner, core = (to_signed(z) for z in zoom) if zoom else (None, None)
         db.execute(
-            "INSERT OR REPLACE INTO perceptual_hashes (content_hash, phash) VALUES (?, ?)",
-            (content_hash, to_signed(value)),
+            "INSERT OR REPLACE INTO perceptual_hashes (content_hash, phash, phash_inner, phash_core) VALUES (?, ?, ?, ?)",
+            (content_hash, to_signed(value), inner, core),
         )
 
     def stored(self, content_hashes: Iterable[str]) -> dict[str, int]:
@@ -65,25 +67,64 @@ class PerceptualHashCache:
         missing = [(h, p) for h, p in paths_by_hash.items() if h not in known]
         if not missing:
             return known
-        with ThreadPoolExecutor(self._workers, thread_name_prefix="album-phash") as pool:
-            computed = [(h, v) for h, v in zip((h for h, _ in missing), pool.map(self._compute, missing)) if v is not None]
-        with self._db.write() as db:
-            for content_hash, value in computed:
-                self.put(db, content_hash, value)
-        known.update(computed)
+        computed = self._compute_all(missing)
+        known.update((h, v[0]) for h, v in computed.items())
         return known
 
-    def _compute(self, item: tuple[str, str]) -> int | None:
+    def with_zoom(self, paths_by_hash: dict[str, str]) -> dict[str, tuple[int, int, int]]:
+        """(phash, *zoom_hashes) for these photos, for crop_distance; computed where missing
+        (rows from before the zoom hashes existed), left out where the photo cannot be read."""
+        hashes = list(dict.fromkeys(paths_by_hash))
+        found: dict[str, tuple[int, int, int]] = {}
+        stored_only: dict[str, int] = {}  # a phash without zoom hashes: keep it, add the zooms
+        for start in range(0, len(hashes), _QUERY_CHUNK):
+            chunk = hashes[start : start + _QUERY_CHUNK]
+            rows = self._db.query(
+                f"""SELECT content_hash, phash, phash_inner, phash_core FROM perceptual_hashes
+                    WHERE content_hash IN ({','.join('?' * len(chunk))})""",
+                tuple(chunk),
+            )
+            for r in rows:
+                if r[2] is None or r[3] is None:
+                    stored_only[r[0]] = from_signed(r[1])
+                else:
+                    found[r[0]] = (from_signed(r[1]), from_signed(r[2]), from_signed(r[3]))
+        missing = [(h, paths_by_hash[h]) for h in hashes if h not in found]
+        if missing:
+            computed = self._compute_all(missing, stored_only)
+            found.update(computed)
+        return found
+
+    def _compute_all(
+        self, missing: list[tuple[str, str]], stored: dict[str, int] | None = None
+    ) -> dict[str, tuple[int, int, int]]:
+        """Compute and store the hashes of these photos; a phash already `stored` is kept."""
+        stored = stored or {}
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="album-phash") as pool:
+            computed = {h: v for h, v in zip((h for h, _ in missing), pool.map(self._compute, missing)) if v is not None}
+        with self._db.write() as db:
+            for content_hash, (value, *zoom) in list(computed.items()):
+                value = stored.get(content_hash, value)
+                self.put(db, content_hash, value, tuple(zoom))
+                computed[content_hash] = (value, *zoom)
+        return computed
+
+    def _compute(self, item: tuple[str, str]) -> tuple[int, int, int] | None:
         content_hash, path = item
         thumbnail = self._thumbnail_path(content_hash)
         try:
             with Image.open(thumbnail) as image:
-                return phash(image)
+                return _all_hashes(image)
         except (OSError, ValueError) as exc:
             log.debug("no usable thumbnail for %s (%s): decoding the file", path, exc)
         try:
             photo = decode_photo(Path(path).read_bytes(), path)
-            return phash(make_thumbnail(photo.image))
+            return _all_hashes(make_thumbnail(photo.image))
         except (OSError, AlbumError) as exc:
             log.warning("cannot compute a perceptual hash of %s: %s", path, exc)
             return None
+
+
+def _all_hashes(image: Image.Image) -> tuple[int, int, int]:
+    grey = image.convert("L")
+    return (phash(grey), *zoom_hashes(grey))

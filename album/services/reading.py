@@ -12,7 +12,7 @@ from typing import Any, Callable
 from album.errors import DecodeError
 from album.media.decode import PhotoMetadata, decode_photo
 from album.media.hashing import content_hash
-from album.media.perceptual import phash
+from album.media.perceptual import phash, zoom_hashes
 from album.media.thumbnails import ThumbnailCache, make_thumbnail
 from album.scan.changes import WorkItem
 
@@ -33,6 +33,7 @@ class ReadOk:
     model_inputs: dict[str, Any]  # model id -> that model's preprocessed input
     content_changed: bool  # False when only vectors for another model were missing
     phash: int | None = None  # perceptual hash of the new thumbnail (None: thumbnail was cached)
+    zoom_hashes: tuple[int, int] | None = None  # its tighter centres (crops), with phash
     photo_id: int | None = None  # set once the row is written
 
 
@@ -96,13 +97,14 @@ class PhotoReader:
         try:
             photo = decode_photo(data, str(item.path), min_side=self._min_side)
             del data  # the decoded image is all we keep; raw bytes of a RAW file can be 50 MB
-            perceptual = None
+            perceptual = zoom = None
             if not self._thumbnails.has(digest):
                 thumbnail = make_thumbnail(photo.image)
                 self._thumbnails.save(digest, thumbnail)
                 # Hashed now, from the image in memory: the duplicate finder would otherwise
                 # have to decode every thumbnail again (~1 ms a photo, 100 s for 100k).
-                perceptual = phash(thumbnail)
+                grey = thumbnail.convert("L")
+                perceptual, zoom = phash(grey), zoom_hashes(grey)
             model_inputs = {model_id: self._preprocessors[model_id](photo.image) for model_id in needed}
         except DecodeError as exc:
             return ReadFailed(item, size, mtime_ns, str(exc), digest)
@@ -110,7 +112,7 @@ class PhotoReader:
             return ReadFailed(item, size, mtime_ns, _os_reason(exc), digest)
         return ReadOk(
             item, size, mtime_ns, digest, photo.format, photo.width, photo.height,
-            photo.metadata, list(photo.warnings), model_inputs, not same_content, perceptual,
+            photo.metadata, list(photo.warnings), model_inputs, not same_content, perceptual, zoom,
         )
 
 

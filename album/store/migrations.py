@@ -54,7 +54,7 @@ def _initial_schema(db: sqlite_utils.Database) -> None:
             width INTEGER,
             height INTEGER,
             taken_at TEXT,           -- ISO 8601, local time as the camera recorded it
-            taken_at_source TEXT,    -- 'exif' or 'file' (modification time)
+            taken_at_source TEXT,    -- 'exif' or 'file' (modification time); more since 0008_metadata
             gps_lat REAL,
             gps_lon REAL,
             camera_make TEXT,
@@ -156,10 +156,26 @@ def _trash_keeps_user_state(db: sqlite_utils.Database) -> None:
     )
 
 
+def _metadata(db: sqlite_utils.Database) -> None:
+    """Capture times keep their offset from UTC; taken_at_source gains 'xmp', 'iptc', 'maker' and
+    'exif-modified' (EXIF DateTime, the last edit) next to 'exif' and 'file'. Perceptual hashes
+    gain two tighter centres (album/media/perceptual.py's zoom_hashes) for copies cropped a few
+    percent a side; NULL in older rows until the duplicate finder needs them."""
+    _run_statements(
+        db,
+        """
+        ALTER TABLE photos ADD COLUMN taken_at_offset TEXT;  -- '+02:00'; NULL when the file does not say
+        ALTER TABLE perceptual_hashes ADD COLUMN phash_inner INTEGER;  -- the centre at 10% and 14%
+        ALTER TABLE perceptual_hashes ADD COLUMN phash_core INTEGER;   -- borders: crop_distance
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
     ("0003_trash_keeps_user_state", _trash_keeps_user_state),
+    ("0008_metadata", _metadata),
 ]
 
 

@@ -36,6 +36,7 @@ class PhotoRecord:
     height: int | None = None
     taken_at: str | None = None
     taken_at_source: str | None = None
+    taken_at_offset: str | None = None  # '+02:00', where the file records its offset from UTC
     gps_lat: float | None = None
     gps_lon: float | None = None
     camera_make: str | None = None
@@ -47,7 +48,7 @@ class PhotoRecord:
 
 _PHOTO_COLUMNS = [
     "path", "folder_id", "size", "mtime_ns", "status", "content_hash", "format", "width",
-    "height", "taken_at", "taken_at_source", "gps_lat", "gps_lon", "camera_make",
+    "height", "taken_at", "taken_at_source", "taken_at_offset", "gps_lat", "gps_lon", "camera_make",
     "camera_model", "error", "warnings",
 ]
 

@@ -61,12 +61,17 @@ def create_application(argv: list[str] | None = None):
     return app
 
 
+def headless_screenshot_platform(screenshot: bool) -> None:
+    """Screenshots work without a display too: Qt's offscreen platform then (Linux)."""
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
 def run(library, *, screenshot: str | None = None, search: str | None = None, view: str | None = None,
         index: bool = True, settings=None) -> int:
     """Open the window on `library`; with `screenshot`, save it once settled and exit."""
-    if screenshot and not os.environ.get("QT_QPA_PLATFORM") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # screenshots work without a display too
+    headless_screenshot_platform(bool(screenshot))
     app = create_application()
     from album.ui.context import AppContext
     from album.ui.widgets.main_window import MainWindow

@@ -19,6 +19,13 @@ def month_label(taken_at: str | None) -> str:
         return "No date"
 
 
+def date_source_note(source: str | None) -> str:
+    """What a date shown needs said about where it came from: nothing for a capture time."""
+    if source == "exif-modified":
+        return " (last edited)"  # EXIF DateTime: the camera's or an editor's last save
+    return " (file date)" if source in (None, "file") else ""
+
+
 def date_time(taken_at: str | None) -> str:
     if not taken_at:
         return "unknown"

@@ -10,7 +10,7 @@ class PhotoDetails:
     photo_id: int
     path: str
     taken_at: str | None = None
-    taken_at_source: str | None = None  # 'exif' or 'file'
+    taken_at_source: str | None = None  # 'exif', 'xmp', 'iptc', 'maker', 'exif-modified' or 'file'
     width: int | None = None
     height: int | None = None
     size: int | None = None

@@ -147,7 +147,7 @@ class PhotoViewer(QDialog):
 
     def _show_details(self, d: PhotoDetails) -> None:
         self.setWindowTitle(f"{formatting.file_name(d.path)} ({self._position + 1} of {len(self._ids)})")
-        date = formatting.date_time(d.taken_at) + ("" if d.taken_at_source == "exif" else " (file date)")
+        date = formatting.date_time(d.taken_at) + formatting.date_source_note(d.taken_at_source)
         place = d.place or (f"{d.gps[0]:.4f}, {d.gps[1]:.4f}" if d.gps else "no location recorded")
         size = f"{d.width} × {d.height}, {formatting.file_size(d.size)}" if d.width else formatting.file_size(d.size)
         values = {"name": formatting.file_name(d.path), "date": date, "place": place, "camera": d.camera or "unknown",
