@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from album.models.mini import webdata
-from album.models.mini.features import FeatureSet, WebFeatures, _load_view, flickr_splits, read_flickr
+from album.models.mini.features import (FeatureSet, WebFeatures, _load_view, flickr_splits, read_flickr,
+                                        with_fit_captions)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -94,6 +95,15 @@ def test_the_evaluation_gallery_is_fixed_and_apart_from_what_training_sees():
     everything = np.concatenate([splits.gallery, splits.selection, splits.fit])
     assert len(np.unique(everything)) == len(everything) == len(flickr.files)
     assert set(flickr.split[splits.fit]) == set(flickr.split[splits.selection]) == {"train"}
+
+    fewer = with_fit_captions(flickr, 2)  # what training encodes: measured photos keep all five
+    per_photo = np.bincount(fewer.caption_image, minlength=len(flickr.files))
+    assert set(per_photo[splits.fit]) == {2}
+    assert np.array_equal(per_photo[splits.gallery], np.bincount(flickr.caption_image)[splits.gallery])
+    assert np.array_equal(flickr_splits(fewer).gallery, splits.gallery)
+    first_fit = int(splits.fit[0])
+    assert [c for c, i in zip(fewer.captions, fewer.caption_image) if i == first_fit] == \
+        [c for c, i in zip(flickr.captions, flickr.caption_image) if i == first_fit][:2]
 
 
 def _synthetic_features(n_flickr: int, n_web: int, rng) -> FeatureSet:

@@ -87,6 +87,21 @@ def flickr_splits(flickr: FlickrCaptions) -> FlickrSplits:
                         fit=np.sort(order[2 * HELD_BACK_PHOTOS:]))
 
 
+def with_fit_captions(flickr: FlickrCaptions, per_photo: int) -> FlickrCaptions:
+    """The same photos with at most `per_photo` captions (the first ones) for each `fit` photo;
+    gallery and selection photos keep all five, so what is measured does not change."""
+    fit = np.zeros(len(flickr.files), bool)
+    fit[flickr_splits(flickr).fit] = True
+    seen = np.zeros(len(flickr.files), int)
+    keep = []
+    for k, image in enumerate(flickr.caption_image):
+        if not fit[image] or seen[image] < per_photo:
+            keep.append(k)
+        seen[image] += 1
+    return FlickrCaptions(files=flickr.files, split=flickr.split, captions=[flickr.captions[k] for k in keep],
+                          caption_image=flickr.caption_image[keep])
+
+
 def read_caltech(data_dir: Path) -> tuple[list[str], list[str]]:
     """(files, labels) of the Caltech-101 subset, in labels.csv order."""
     with open(data_dir / "caltech101" / "labels.csv", newline="", encoding="utf-8") as handle:
@@ -301,18 +316,24 @@ class WebFeatures:
     caption_vectors: np.ndarray  # [n_pairs, 384]
 
 
-def build_web_features(web_dir: Path, cache: "FeatureCache") -> WebFeatures:
-    """Tower outputs of the kept web pairs, cached shard by shard (an interrupted run keeps its shards)."""
-    from album.models.mini.webdata import read_web_pairs
+def build_web_features(web_dir: Path, cache: "FeatureCache", shards: Sequence[str] = ()) -> WebFeatures:
+    """Tower outputs of the kept web pairs (of the named shards; all when none are named), cached
+    shard by shard (an interrupted run keeps its finished shards); captions are cached for all."""
+    from album.models.mini.webdata import WebPairs, read_web_pairs
 
     pairs = read_web_pairs(web_dir)
-    shards: dict[str, list[int]] = {}
+    by_shard: dict[str, list[int]] = {}
     for i, path in enumerate(pairs.files):
-        shards.setdefault(path.parent.name, []).append(i)
-    parts = [cache.images(f"web-images-{shard}", [pairs.files[i] for i in ids], WEB_VIEWS,
-                          boxes=[pairs.boxes[i] for i in ids]) for shard, ids in sorted(shards.items())]
+        by_shard.setdefault(path.parent.name, []).append(i)
+    chosen = sorted(name for name in by_shard if not shards or name in shards)
+    parts = [cache.images(f"web-images-{shard}", [pairs.files[i] for i in by_shard[shard]], WEB_VIEWS,
+                          boxes=[pairs.boxes[i] for i in by_shard[shard]]) for shard in chosen]
     images = {field: np.concatenate([np.asarray(part[field]) for part in parts], axis=1) for field in parts[0]}
-    return WebFeatures(pairs=pairs, images=images, caption_vectors=cache.texts("web-captions", pairs.captions))
+    captions = cache.texts("web-captions", pairs.captions)
+    rows = [i for shard in chosen for i in by_shard[shard]]
+    kept = WebPairs(files=[pairs.files[i] for i in rows], captions=[pairs.captions[i] for i in rows],
+                    boxes=[pairs.boxes[i] for i in rows], dropped=pairs.dropped)
+    return WebFeatures(pairs=kept, images=images, caption_vectors=np.asarray(captions)[rows])
 
 
 class FeatureCache:
@@ -340,24 +361,30 @@ class FeatureCache:
                    *([[list(b) for b in boxes]] if boxes is not None else []))
         return cached_arrays(self.dir, name, key, build, self.progress)
 
+    def sentence_encoder(self) -> SentenceEncoder:
+        if self._text_tower is None:
+            self._text_tower = SentenceEncoder(self.dir / f"sentences-v{TEXT_FEATURE_VERSION}.onnx")
+        return self._text_tower
+
     def texts(self, name: str, texts: Sequence[str]) -> np.ndarray:
         def build():
-            if self._text_tower is None:
-                self._text_tower = SentenceEncoder(self.dir / f"sentences-v{TEXT_FEATURE_VERSION}.onnx")
-            return {"vectors": self._text_tower.encode(texts, progress=self.progress)}
+            return {"vectors": self.sentence_encoder().encode(texts, progress=self.progress)}
 
         return np.asarray(cached_arrays(self.dir, name, _key(TEXT_FEATURE_VERSION, list(texts)), build,
                                         self.progress)["vectors"])
 
 
 def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: Progress | None = None,
-                      image_tower: str = towers.DEFAULT_IMAGE_TOWER, web_dir: Path | None = None) -> FeatureSet:
+                      image_tower: str = towers.DEFAULT_IMAGE_TOWER, web_dir: Path | None = None,
+                      fit_captions: int = 5, web_shards: Sequence[str] = ()) -> FeatureSet:
     """Everything training needs from flickr8k (both splits; training itself uses only `train`),
-    plus the web pairs under `web_dir` when given."""
+    plus the web pairs under `web_dir` when given. `fit_captions`: captions per flickr fit photo."""
     from album.models.prompts import imagenet_class_prompts
 
     cache = FeatureCache(cache_root, progress, image_tower)
     flickr = read_flickr(data_dir)
+    if fit_captions < 5:
+        flickr = with_fit_captions(flickr, fit_captions)
     image_arrays = cache.images("flickr-images", [data_dir / "flickr8k" / f for f in flickr.files], TRAIN_VIEWS)
     captions = cache.texts("flickr-captions", flickr.captions)
     class_prompts = imagenet_class_prompts()
@@ -366,4 +393,4 @@ def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: 
                       class_prompt_vectors=class_vectors,
                       class_prompt_owner=np.array([k for k, _, _ in class_prompts]),
                       class_prompt_is_definition=np.array([d for _, _, d in class_prompts]),
-                      web=build_web_features(web_dir, cache) if web_dir is not None else None)
+                      web=build_web_features(web_dir, cache, web_shards) if web_dir is not None else None)

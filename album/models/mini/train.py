@@ -61,6 +61,10 @@ class Recipe:
     web_fraction: float = 1.0  # share of the kept web pairs used (a seeded subset), for the data curve
     web_subset_seed: int = 7
     flickr_repeats: int = 1  # each flickr fit photo appears this often per epoch (web pairs once)
+    # Captions per flickr fit photo (of 5). Encoding captions is most of a retrain's feature time
+    # on a CPU; album-mini 2 was trained with 2 (the gallery and selection photos keep all 5).
+    fit_captions: int = 2
+    web_shards: tuple[str, ...] = ()  # the web shards trained on (webdata.py); () = all
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
     test_time_flip: bool = True  # embed each photo and its mirror image, average (2x image cost)
 
@@ -436,7 +440,7 @@ def main(argv: list[str] | None = None) -> None:
         recipe.seeds = args.seeds
     towers.image_tower(recipe.image_tower)  # an unknown name fails before any work
     features = build_feature_set(args.data, args.cache, progress=log, image_tower=recipe.image_tower,
-                                 web_dir=args.web)
+                                 web_dir=args.web, fit_captions=recipe.fit_captions, web_shards=recipe.web_shards)
     tag_prompts = FeatureCache(args.cache, log, recipe.image_tower).texts(
         "holdout-tag-prompts", [p for noun in HOLDOUT_TAG_NOUNS for p in label_prompts(noun)])
     data = prepare(features, recipe, tag_prompts)
