@@ -118,7 +118,43 @@ def test_an_updated_album_mini_re_embeds_the_library_instead_of_mixing_vectors(t
         summary = library.index()
         assert summary.embedded == 6 and summary.indexed == 0  # re-embedded, not re-added
         assert len(library.vector_index()) == 6
-        assert len(library.search("a photo", show_all=True)) == 6
+        assert len(library.search("a dog on the grass", show_all=True)) == 6
 
     with Library.open(tmp_path / "lib") as library:
         assert library.models.retired == [] and library.embeddings.count("album-mini") == 6
+
+
+def test_after_an_album_mini_update_search_works_while_the_library_re_embeds(tmp_path, photos_dir):
+    """New heads (a retrained album-mini) make old vectors meaningless: the re-embed reports
+    progress, can be interrupted, search meanwhile finds the photos already re-embedded, and
+    the next run finishes the rest instead of starting over."""
+    from album import Library
+    from album.services.indexing import PipelineSettings
+
+    for i in range(20):
+        write_photo(photos_dir / f"{i:02}.jpg", seed=i, size=(160, 120))
+    settings = PipelineSettings(batch_size=4)
+    with Library.open(tmp_path / "lib", pipeline=settings) as library:
+        library.add_folder(photos_dir)
+        library.index()
+        library.settings.set("vectors_version:album-mini", "0123456789abcdef")  # an earlier release's heads
+
+    with Library.open(tmp_path / "lib", pipeline=settings) as library:
+        assert library.models.retired == ["album-mini"]
+        assert len(library.search("a dog on the grass", show_all=True)) == 0  # nothing stale is served
+        cancel, seen = CancelToken(), []
+
+        def progress(p):
+            if p.phase == "indexing":
+                seen.append((p.done, p.total))
+                cancel.cancel()  # the first progress report: a few batches are in flight
+
+        first = library.index(progress=progress, cancel=cancel)
+        assert first.cancelled and seen and seen[0][1] == 20
+        partial = library.embeddings.count("album-mini")
+        assert 0 < partial < 20 and first.embedded == partial
+        assert len(library.search("a dog on the grass", show_all=True)) == partial == len(library.vector_index())
+
+        rest = library.index()
+        assert rest.embedded == 20 - partial
+        assert len(library.search("a dog on the grass", show_all=True)) == 20

@@ -25,7 +25,12 @@ from album.models.mini import towers
 
 FEATURE_VERSION = 2  # bump when what is stored for images or how views are made changes
 TEXT_FEATURE_VERSION = 1  # bump when what is stored for texts changes
-TRAIN_VIEWS = 4  # 0: centre, 1: centre flipped, 2: random crop, 3: random crop flipped
+# Views of each training photo whose tower outputs are cached: 0 = the centre crop the product
+# embeds; 1 = its mirror, 2-3 = seeded random crops (`view_of`). album-mini 1 trained on 4 views
+# of flickr8k; with ~3x the photos, album-mini 2 keeps the centre view only: extraction time
+# (CPU-bound, the slow part of retraining) is the budget, and more photos beat more views of them.
+TRAIN_VIEWS = 1
+WEB_VIEWS = 1
 Progress = Callable[[str], None]
 
 
@@ -53,6 +58,48 @@ def read_flickr(data_dir: Path) -> FlickrCaptions:
         split[index[row["file"]]] = row["split"]
     return FlickrCaptions(files=files, split=split, captions=[row["caption"].strip() for row in rows],
                           caption_image=np.array([index[row["file"]] for row in rows]))
+
+
+GALLERY_SEED = 1234  # fixed: the 500 train photos held back below are the ones album-mini 1 held out too
+HELD_BACK_PHOTOS = 500
+
+
+@dataclass
+class FlickrSplits:
+    """Which flickr8k photos (indices into FlickrCaptions.files) do what, fixed once for all runs.
+
+    gallery: the 1,000-photo evaluation gallery, `val`'s 500 plus 500 photos held back from
+             `train`; training never sees them and selects nothing on them.
+    selection: 500 more `train` photos held back for early stopping and choosing between recipes.
+    fit: the rest of `train`, what the heads learn from.
+    """
+    gallery: np.ndarray
+    selection: np.ndarray
+    fit: np.ndarray
+
+
+def flickr_splits(flickr: FlickrCaptions) -> FlickrSplits:
+    train = np.flatnonzero(flickr.split == "train")
+    order = np.random.default_rng(GALLERY_SEED).permutation(train)
+    held_back = order[:HELD_BACK_PHOTOS]
+    return FlickrSplits(gallery=np.sort(np.concatenate([np.flatnonzero(flickr.split == "val"), held_back])),
+                        selection=np.sort(order[HELD_BACK_PHOTOS:2 * HELD_BACK_PHOTOS]),
+                        fit=np.sort(order[2 * HELD_BACK_PHOTOS:]))
+
+
+def with_fit_captions(flickr: FlickrCaptions, per_photo: int) -> FlickrCaptions:
+    """The same photos with at most `per_photo` captions (the first ones) for each `fit` photo;
+    gallery and selection photos keep all five, so what is measured does not change."""
+    fit = np.zeros(len(flickr.files), bool)
+    fit[flickr_splits(flickr).fit] = True
+    seen = np.zeros(len(flickr.files), int)
+    keep = []
+    for k, image in enumerate(flickr.caption_image):
+        if not fit[image] or seen[image] < per_photo:
+            keep.append(k)
+        seen[image] += 1
+    return FlickrCaptions(files=flickr.files, split=flickr.split, captions=[flickr.captions[k] for k in keep],
+                          caption_image=flickr.caption_image[keep])
 
 
 def read_caltech(data_dir: Path) -> tuple[list[str], list[str]]:
@@ -122,15 +169,19 @@ def view_of(image: Image.Image, view: int, seed: int) -> Image.Image:
     return image
 
 
-def _load_view(path: Path, view: int, seed: int, size: int) -> np.ndarray:
+def _load_view(path: Path, view: int, seed: int, size: int, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
     with Image.open(path) as image:
         image = image.convert("RGB")
+    if box is not None:  # the photo inside its padding: the product never sees the padding
+        image = image.crop(box)
     return towers.image_to_array(view_of(image, view, seed), size)
 
 
 def extract_images(paths: Sequence[Path], views: int, session, progress: Progress | None = None,
-                   batch: int = 64, size: int = towers.IMAGE_SIZE) -> dict[str, np.ndarray]:
-    """Run the tower taps over every (photo, view): arrays shaped [views, n, ...]."""
+                   batch: int = 64, size: int = towers.IMAGE_SIZE,
+                   boxes: Sequence[tuple[int, int, int, int]] | None = None) -> dict[str, np.ndarray]:
+    """Run the tower taps over every (photo, view): arrays shaped [views, n, ...]. `boxes`
+    (optional, one per photo) crops each photo first."""
     n = len(paths)
     out = {"stages": np.zeros((views, n, sum(towers.STAGE_WIDTHS)), np.float32),
            "pooled": np.zeros((views, n, towers.IMAGE_FEATURE_DIM), np.float32),
@@ -139,7 +190,8 @@ def extract_images(paths: Sequence[Path], views: int, session, progress: Progres
     with ThreadPoolExecutor(max_workers=2) as pool:
         for start in range(0, len(jobs), batch):
             chunk = jobs[start:start + batch]
-            arrays = list(pool.map(lambda job: _load_view(paths[job[1]], job[0], job[1] * 97 + job[0], size), chunk))
+            arrays = list(pool.map(lambda job: _load_view(paths[job[1]], job[0], job[1] * 97 + job[0], size,
+                                                          boxes[job[1]] if boxes is not None else None), chunk))
             stages, pooled, logits = session.run(None, {"pixels": np.stack(arrays)})
             for k, (v, i) in enumerate(chunk):
                 out["stages"][v, i], out["pooled"][v, i], out["logits"][v, i] = stages[k], pooled[k], logits[k]
@@ -162,6 +214,67 @@ def encode_texts_torch(text_tower, texts: Sequence[str], batch: int = 128) -> np
             pooled = torch.nn.functional.normalize(towers.mean_pool(states, tokens["attention_mask"]), dim=-1)
             out[idx] = pooled.numpy()
     return out
+
+
+class SentenceEncoder:
+    """MiniLM sentence embeddings (mean-pooled, L2-normalised) under ONNX Runtime: ~2x torch's
+    speed on this CPU, and text encoding is most of retraining's feature time (~70k texts)."""
+
+    def __init__(self, path: Path):
+        from album.models.mini.model import _load_tokenizer
+
+        self._session = onnx_text_session(path)
+        self._tokenizer = _load_tokenizer(towers.text_model_dir() / "tokenizer.json")
+
+    def encode(self, texts: Sequence[str], batch: int = 128, progress: Progress | None = None) -> np.ndarray:
+        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad little
+        out = np.zeros((len(texts), towers.TEXT_DIM), np.float32)
+        for number, start in enumerate(range(0, len(texts), batch)):
+            idx = order[start:start + batch]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (out[idx],) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            if progress and number % 40 == 0:
+                progress(f"texts {start + len(idx)}/{len(texts)}")
+        return out
+
+
+def onnx_text_session(path: Path):
+    """The text tower alone (tokens → unit sentence vector) as ONNX, exported once (atomic write)."""
+    import onnxruntime as ort
+
+    if not path.exists():
+        import torch
+
+        tower = towers.load_text_tower()
+
+        class Sentence(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bert = tower.model
+
+            def forward(self, input_ids, attention_mask):
+                states = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                                   token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+                return torch.nn.functional.normalize(towers.mean_pool(states, attention_mask), dim=-1)
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tokens = tower.tokenize(["a photo of a cat", "two dogs play in the snow"])
+        import warnings
+
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Sentence().eval(), (tokens["input_ids"], tokens["attention_mask"]), str(tmp),
+                              input_names=["input_ids", "attention_mask"], output_names=["vector"],
+                              dynamic_axes={"input_ids": {0: "n", 1: "tokens"}, "attention_mask": {0: "n", 1: "tokens"},
+                                            "vector": {0: "n"}}, opset_version=17, dynamo=False)
+        os.replace(tmp, path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = min(os.cpu_count() or 1, 8)
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _key(*parts: object) -> str:
@@ -192,6 +305,35 @@ class FeatureSet:
     class_prompt_vectors: np.ndarray  # [n_prompts, 384]; see prompts.imagenet_class_prompts
     class_prompt_owner: np.ndarray  # [n_prompts] ImageNet class index
     class_prompt_is_definition: np.ndarray  # [n_prompts] bool
+    web: "WebFeatures | None" = None
+
+
+@dataclass
+class WebFeatures:
+    """The web pairs (webdata.py) that were kept, with their tower outputs."""
+    pairs: object  # webdata.WebPairs
+    images: dict[str, np.ndarray]  # stages/pooled/logits, [WEB_VIEWS, n_pairs, ...]
+    caption_vectors: np.ndarray  # [n_pairs, 384]
+
+
+def build_web_features(web_dir: Path, cache: "FeatureCache", shards: Sequence[str] = ()) -> WebFeatures:
+    """Tower outputs of the kept web pairs (of the named shards; all when none are named), cached
+    shard by shard (an interrupted run keeps its finished shards); captions are cached for all."""
+    from album.models.mini.webdata import WebPairs, read_web_pairs
+
+    pairs = read_web_pairs(web_dir)
+    by_shard: dict[str, list[int]] = {}
+    for i, path in enumerate(pairs.files):
+        by_shard.setdefault(path.parent.name, []).append(i)
+    chosen = sorted(name for name in by_shard if not shards or name in shards)
+    parts = [cache.images(f"web-images-{shard}", [pairs.files[i] for i in by_shard[shard]], WEB_VIEWS,
+                          boxes=[pairs.boxes[i] for i in by_shard[shard]]) for shard in chosen]
+    images = {field: np.concatenate([np.asarray(part[field]) for part in parts], axis=1) for field in parts[0]}
+    captions = cache.texts("web-captions", pairs.captions)
+    rows = [i for shard in chosen for i in by_shard[shard]]
+    kept = WebPairs(files=[pairs.files[i] for i in rows], captions=[pairs.captions[i] for i in rows],
+                    boxes=[pairs.boxes[i] for i in rows], dropped=pairs.dropped)
+    return WebFeatures(pairs=kept, images=images, caption_vectors=np.asarray(captions)[rows])
 
 
 class FeatureCache:
@@ -205,35 +347,44 @@ class FeatureCache:
         self._session = None
         self._text_tower = None
 
-    def images(self, name: str, paths: Sequence[Path], views: int) -> dict[str, np.ndarray]:
+    def images(self, name: str, paths: Sequence[Path], views: int,
+               boxes: Sequence[tuple[int, int, int, int]] | None = None) -> dict[str, np.ndarray]:
         def build():
             size = self.image_tower.size
             if self._session is None:
                 self._session = onnx_session(lambda: build_tower_taps(self.image_tower.name),
                                              self.dir / f"taps-v{FEATURE_VERSION}.onnx", (1, 3, size, size),
                                              ["stages", "pooled", "logits"])
-            return extract_images(paths, views, self._session, self.progress, size=size)
+            return extract_images(paths, views, self._session, self.progress, size=size, boxes=boxes)
 
-        key = _key(FEATURE_VERSION, views, [p.name for p in paths], [p.parent.name for p in paths])
+        key = _key(FEATURE_VERSION, views, [p.name for p in paths], [p.parent.name for p in paths],
+                   *([[list(b) for b in boxes]] if boxes is not None else []))
         return cached_arrays(self.dir, name, key, build, self.progress)
+
+    def sentence_encoder(self) -> SentenceEncoder:
+        if self._text_tower is None:
+            self._text_tower = SentenceEncoder(self.dir / f"sentences-v{TEXT_FEATURE_VERSION}.onnx")
+        return self._text_tower
 
     def texts(self, name: str, texts: Sequence[str]) -> np.ndarray:
         def build():
-            if self._text_tower is None:
-                self._text_tower = towers.load_text_tower()
-            return {"vectors": encode_texts_torch(self._text_tower, texts)}
+            return {"vectors": self.sentence_encoder().encode(texts, progress=self.progress)}
 
         return np.asarray(cached_arrays(self.dir, name, _key(TEXT_FEATURE_VERSION, list(texts)), build,
                                         self.progress)["vectors"])
 
 
 def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: Progress | None = None,
-                      image_tower: str = towers.DEFAULT_IMAGE_TOWER) -> FeatureSet:
-    """Everything training needs from flickr8k (both splits; training itself uses only `train`)."""
+                      image_tower: str = towers.DEFAULT_IMAGE_TOWER, web_dir: Path | None = None,
+                      fit_captions: int = 5, web_shards: Sequence[str] = ()) -> FeatureSet:
+    """Everything training needs from flickr8k (both splits; training itself uses only `train`),
+    plus the web pairs under `web_dir` when given. `fit_captions`: captions per flickr fit photo."""
     from album.models.prompts import imagenet_class_prompts
 
     cache = FeatureCache(cache_root, progress, image_tower)
     flickr = read_flickr(data_dir)
+    if fit_captions < 5:
+        flickr = with_fit_captions(flickr, fit_captions)
     image_arrays = cache.images("flickr-images", [data_dir / "flickr8k" / f for f in flickr.files], TRAIN_VIEWS)
     captions = cache.texts("flickr-captions", flickr.captions)
     class_prompts = imagenet_class_prompts()
@@ -241,4 +392,5 @@ def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: 
     return FeatureSet(flickr=flickr, flickr_images=image_arrays, caption_vectors=captions,
                       class_prompt_vectors=class_vectors,
                       class_prompt_owner=np.array([k for k, _, _ in class_prompts]),
-                      class_prompt_is_definition=np.array([d for _, _, d in class_prompts]))
+                      class_prompt_is_definition=np.array([d for _, _, d in class_prompts]),
+                      web=build_web_features(web_dir, cache, web_shards) if web_dir is not None else None)

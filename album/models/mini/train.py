@@ -1,13 +1,19 @@
-"""Retrain album-mini's heads from ../shared/data: `python -m album.models.mini.train`.
+"""Retrain album-mini's heads: `python -m album.models.mini.train --web CACHE/prismer/data`.
 
-The recipe (`Recipe`): locked towers whose outputs are computed once and cached (4 views per
-photo: centre, mirror, two random crops); image features = pooled EfficientNet feature + pooled
-outputs of stages 3-6 + the "semantic feature"; linear heads trained with the CLIP loss
-(symmetric InfoNCE, learnable temperature) on flickr8k `train` captions mixed with ImageNet
-"class prototype" pairs (classifier rows ↔ prompts built from WordNet synonyms and definitions);
-the text head starts at and decays towards the identity; AdamW; early stopping on a held-out
-slice of `train` (val is never looked at here); 4 seeds averaged. Writes
-resources/models/album-mini/ (heads.safetensors + album-mini.json).
+Data: flickr8k from ../shared/data (only the `fit` part of `train`, features.flickr_splits), plus
+the captioned web photos of webdata.py (where they come from and how to unpack them is there).
+Without `--web` it trains on flickr8k alone, as album-mini 1 did.
+
+The recipe (`Recipe`): locked towers whose outputs are computed once and cached (2 views per
+photo: centre and mirror); image features = pooled EfficientNet feature + pooled outputs of
+stages 3-6 + the "semantic feature"; linear heads trained with the CLIP loss (symmetric InfoNCE,
+learnable temperature) on flickr8k and web captions mixed with ImageNet "class prototype" pairs
+(classifier rows ↔ prompts built from WordNet synonyms and definitions); the text head starts at
+and decays towards the identity; AdamW; early stopping on 500 held-back `train` photos (the
+`selection` split); 4 seeds averaged. The 1,000-photo evaluation gallery (flickr8k `val` + 500
+more held-back `train` photos) is only measured, after training, never selected on. Writes
+resources/models/album-mini/ (heads.safetensors + album-mini.json + caption-vocabulary.json).
+Deterministic: the same data, cache and seeds give the same heads.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import torch
 from torch.nn import functional as F
 
 from album.models.mini import evaluation, towers
-from album.models.mini.features import FeatureCache, FeatureSet, build_feature_set
+from album.models.mini.features import FeatureCache, FeatureSet, build_feature_set, flickr_splits
 from album.models.mini.heads import ImageHead, TextHead, average_heads
 from album.models.prompts import label_prompts
 
@@ -51,9 +57,14 @@ class Recipe:
     init_temperature: float = 0.07
     max_epochs: int = 60
     patience: int = 8
-    views: int = 4
-    holdout_photos: int = 500
-    split_seed: int = 1234
+    views: int = 1  # cached views per photo trained on (features.TRAIN_VIEWS)
+    web_fraction: float = 1.0  # share of the kept web pairs used (a seeded subset), for the data curve
+    web_subset_seed: int = 7
+    flickr_repeats: int = 1  # each flickr fit photo appears this often per epoch (web pairs once)
+    # Captions per flickr fit photo (of 5). Encoding captions is most of a retrain's feature time
+    # on a CPU; album-mini 2 was trained with 2 (the gallery and selection photos keep all 5).
+    fit_captions: int = 2
+    web_shards: tuple[str, ...] = ()  # the web shards trained on (webdata.py); () = all
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
     test_time_flip: bool = True  # embed each photo and its mirror image, average (2x image cost)
 
@@ -75,9 +86,12 @@ class PreparedData:
     standardised: torch.Tensor  # [views, n_images, feature_dim]
     semantic: torch.Tensor  # [views, n_images, 384]
     captions: torch.Tensor  # [n_captions, 384]
-    image_captions: dict[int, np.ndarray]
-    fit_images: np.ndarray
-    holdout_images: np.ndarray
+    image_captions: dict[int, np.ndarray]  # image row → caption rows (flickr: 5, web: 1)
+    fit_images: np.ndarray  # rows of the flickr fit split and the chosen web pairs
+    holdout_images: np.ndarray  # the selection split (early stopping), flickr rows
+    gallery_images: np.ndarray  # the evaluation gallery, flickr rows: measured, never selected on
+    raw: torch.Tensor  # [views, n_images, feature_dim] unstandardised, for heads with other statistics
+    logits: torch.Tensor  # [views, n_images, 1000]
     prototype_features: torch.Tensor  # [1000, feature_dim] pseudo standardised features
     class_text: torch.Tensor  # [1000, 384] what the semantic feature averages
     class_prompts: torch.Tensor  # [n_prompts, 384]
@@ -88,6 +102,11 @@ class PreparedData:
     feature_scale: torch.Tensor
     tag_prompts: torch.Tensor  # [nouns, templates, 384]
     tag_positives: np.ndarray  # [holdout photos, nouns] bool
+    n_flickr: int = 0  # image rows below this are flickr photos, the rest web pairs
+
+    def epoch_images(self, flickr_repeats: int = 1) -> np.ndarray:
+        flickr = self.fit_images[self.fit_images < self.n_flickr]
+        return np.concatenate([np.tile(flickr, max(flickr_repeats, 1)), self.fit_images[self.fit_images >= self.n_flickr]])
 
 
 def stage_columns(stages: tuple[int, ...]) -> np.ndarray:
@@ -118,16 +137,45 @@ def tag_positives(flickr, images: np.ndarray) -> np.ndarray:
     return positives
 
 
+def web_subset(n_pairs: int, recipe: Recipe) -> np.ndarray:
+    """The web pairs a recipe trains on: all, or a seeded share (nested: 25% ⊂ 50% ⊂ 100%)."""
+    order = np.random.default_rng(recipe.web_subset_seed).permutation(n_pairs)
+    return np.sort(order[:int(round(recipe.web_fraction * n_pairs))])
+
+
 def prepare(features: FeatureSet, recipe: Recipe, tag_prompt_vectors: np.ndarray) -> PreparedData:
     flickr = features.flickr
-    train_images = np.flatnonzero(flickr.split == "train")  # val photos never enter training
-    order = np.random.default_rng(recipe.split_seed).permutation(train_images)
-    holdout, fit = np.sort(order[:recipe.holdout_photos]), np.sort(order[recipe.holdout_photos:])
-    images = features.flickr_images
-    pooled = torch.from_numpy(np.asarray(images["pooled"][:recipe.views], dtype=np.float32))
-    stages = np.asarray(images["stages"][:recipe.views], dtype=np.float32)[..., stage_columns(recipe.stages)]
-    stages = torch.from_numpy(stages)
-    logits = torch.from_numpy(np.asarray(images["logits"][:recipe.views], dtype=np.float32))
+    splits = flickr_splits(flickr)  # gallery and selection photos never enter training
+    holdout, fit = splits.selection, splits.fit
+    columns = stage_columns(recipe.stages)
+    sources = [features.flickr_images] + ([features.web.images] if features.web is not None else [])
+
+    def stacked(field: str, cols=None) -> torch.Tensor:
+        """[views, all image rows, ...]; a source with fewer views (web: centre only) repeats its
+        centre view, so a random view of a web photo is always its centre."""
+        arrays = []
+        for source in sources:
+            array = np.asarray(source[field][:recipe.views], dtype=np.float32)
+            if cols is not None:
+                array = array[..., cols]
+            if len(array) < recipe.views:
+                array = np.concatenate([array, np.repeat(array[:1], recipe.views - len(array), axis=0)])
+            arrays.append(array)
+        return torch.from_numpy(np.concatenate(arrays, axis=1))
+
+    pooled, stages, logits = stacked("pooled"), stacked("stages", columns), stacked("logits")
+    n_flickr = len(flickr.files)
+    caption_vectors = [np.asarray(features.caption_vectors, dtype=np.float32)]
+    image_captions: dict[int, list[int]] = {}
+    for caption, image in enumerate(flickr.caption_image):
+        image_captions.setdefault(int(image), []).append(caption)
+    if features.web is not None:
+        chosen = web_subset(len(features.web.pairs.files), recipe)
+        first_caption = len(flickr.captions)
+        for k in range(len(features.web.pairs.files)):  # web pair k: image row n_flickr + k, one caption
+            image_captions[n_flickr + k] = [first_caption + k]
+        caption_vectors.append(np.asarray(features.web.caption_vectors, dtype=np.float32))
+        fit = np.concatenate([fit, n_flickr + chosen])
     raw = torch.cat([pooled, stages], dim=-1)
     fit_raw = raw[:, fit].reshape(-1, raw.shape[-1])
     mean, std = fit_raw.mean(0), fit_raw.std(0).clamp(min=1e-4)
@@ -153,19 +201,17 @@ def prepare(features: FeatureSet, recipe: Recipe, tag_prompt_vectors: np.ndarray
     table = torch.zeros(1000, max(len(p) for p in per_class), dtype=torch.long)
     for k, ids in enumerate(per_class):
         table[k, :len(ids)] = torch.from_numpy(ids)
-    image_captions: dict[int, list[int]] = {}
-    for caption, image in enumerate(flickr.caption_image):
-        image_captions.setdefault(int(image), []).append(caption)
     return PreparedData(
         standardised=standardised, semantic=semantic,
-        captions=torch.from_numpy(np.asarray(features.caption_vectors, dtype=np.float32)),
+        captions=torch.from_numpy(np.concatenate(caption_vectors)),
         image_captions={k: np.array(v) for k, v in image_captions.items()}, fit_images=fit, holdout_images=holdout,
+        gallery_images=splits.gallery, raw=raw, logits=logits,
         prototype_features=prototypes, class_text=class_text, class_prompts=class_prompts,
         class_prompt_table=table, class_prompt_counts=torch.tensor([len(p) for p in per_class]),
         feature_mean=mean, feature_std=std, feature_scale=scale,
         tag_prompts=torch.from_numpy(np.asarray(tag_prompt_vectors, dtype=np.float32)).reshape(
             len(HOLDOUT_TAG_NOUNS), -1, towers.TEXT_DIM),
-        tag_positives=tag_positives(flickr, holdout))
+        tag_positives=tag_positives(flickr, holdout), n_flickr=n_flickr)
 
 
 def holdout_metrics(data: PreparedData, image_head: ImageHead, text_head: TextHead,
@@ -187,6 +233,21 @@ def holdout_metrics(data: PreparedData, image_head: ImageHead, text_head: TextHe
     metrics = evaluation.text_to_image(image_vectors, text_vectors, caption_image)
     metrics["tag_mAP"] = evaluation.mean_average_precision(image_vectors, tag_vectors, data.tag_positives)
     return metrics
+
+
+def gallery_metrics(data: PreparedData, image_head: ImageHead, text_head: TextHead) -> dict[str, float]:
+    """Text→image recall on the 1,000-photo evaluation gallery (5 captions each), with the
+    test-time flip, from the cached tower outputs: what bench.quality --gallery measures through
+    the ONNX graphs. Heads bring their own feature statistics, so today's shipped heads and new
+    ones are measured alike. Reported, never used to choose anything."""
+    images = data.gallery_images
+    caption_ids = np.concatenate([data.image_captions[int(i)] for i in images])
+    caption_image = np.repeat(np.arange(len(images)), [len(data.image_captions[int(i)]) for i in images])
+    with torch.no_grad():
+        vectors = sum(image_head(data.raw[v, images], data.logits[v, images]) for v in range(min(2, len(data.raw))))
+        image_vectors = F.normalize(vectors, dim=-1).numpy()
+        text_vectors = text_head(data.captions[caption_ids]).numpy()
+    return evaluation.text_to_image(image_vectors, text_vectors, caption_image)
 
 
 def train_one(data: PreparedData, recipe: Recipe, seed: int, log=print) -> tuple[ImageHead, TextHead, dict]:
@@ -214,7 +275,7 @@ def train_one(data: PreparedData, recipe: Recipe, seed: int, log=print) -> tuple
     best_state = None
     stale = 0
     for epoch in range(recipe.max_epochs):
-        order = rng.permutation(data.fit_images)
+        order = rng.permutation(data.epoch_images(recipe.flickr_repeats))
         class_order = rng.permutation(len(data.class_text))
         steps = len(order) // recipe.batch  # drop the ragged last batch: InfoNCE likes full batches
         for step in range(steps):
@@ -266,7 +327,8 @@ def _rounded(metrics: dict) -> dict:
     return {k: round(v, 2) for k, v in metrics.items()}
 
 
-def save(out_dir: Path, image_head: ImageHead, text_head: TextHead, recipe: Recipe, metrics: dict) -> None:
+def save(out_dir: Path, image_head: ImageHead, text_head: TextHead, recipe: Recipe, metrics: dict,
+         extra: dict | None = None) -> None:
     from safetensors.torch import save_file
 
     from album.models.mini.model import RECIPE_FILE, RESOURCE_SCHEMA, WEIGHTS_FILE
@@ -292,6 +354,7 @@ def save(out_dir: Path, image_head: ImageHead, text_head: TextHead, recipe: Reci
         "test_time_flip": recipe.test_time_flip,
         "recipe": asdict(recipe),
         "holdout_metrics": metrics,
+        **(extra or {}),
         "towers": {"image": {"package": tower.package, "version": towers.package_version(tower.package),
                              "timm_arch": tower.timm_arch, "size": tower.size,
                              "mean": towers.IMAGE_MEAN, "std": towers.IMAGE_STD},
@@ -304,20 +367,53 @@ def save(out_dir: Path, image_head: ImageHead, text_head: TextHead, recipe: Reci
     (out_dir / RECIPE_FILE).write_text(json.dumps(info, indent=2) + "\n")
 
 
-def save_vocabulary(out_dir: Path, flickr) -> None:
+def save_vocabulary(out_dir: Path, features: FeatureSet, data: PreparedData) -> None:
     """Which words the heads learned from captions, and how often: tagging grounds the rarer ones
-    in a dictionary (grounding.py). Counts over the train split's captions."""
+    in a dictionary (grounding.py). Counts over the captions of the photos trained on."""
     from album.models.mini import grounding
 
-    train_captions = [caption for caption, image in zip(flickr.captions, flickr.caption_image)
-                      if flickr.split[image] == "train"]
-    grounding.write_vocabulary(out_dir / grounding.VOCABULARY_FILE, grounding.count_caption_words(train_captions),
-                               f"flickr8k train split, {len(train_captions)} captions")
+    fit = set(int(i) for i in data.fit_images)
+    flickr = features.flickr
+    captions = [caption for caption, image in zip(flickr.captions, flickr.caption_image) if int(image) in fit]
+    source = f"flickr8k fit split, {len(captions)} captions"
+    if features.web is not None:
+        web = [caption for k, caption in enumerate(features.web.pairs.captions) if data.n_flickr + k in fit]
+        captions += web
+        source += f" + {len(web)} web captions"
+    grounding.write_vocabulary(out_dir / grounding.VOCABULARY_FILE, grounding.count_caption_words(captions), source)
+
+
+def shipped_heads(resources_dir: Path):
+    """(image head, text head) from resources, or None when there are none."""
+    from safetensors.torch import load_file
+
+    from album.models.mini.model import RECIPE_FILE, WEIGHTS_FILE, _heads_from_resources
+
+    if not (resources_dir / WEIGHTS_FILE).is_file():
+        return None
+    info = json.loads((resources_dir / RECIPE_FILE).read_text())
+    return _heads_from_resources(load_file(str(resources_dir / WEIGHTS_FILE)), info)
+
+
+def data_description(features: FeatureSet, data: PreparedData) -> dict:
+    from album.models.mini import webdata
+
+    described = {"flickr8k": {"fit_photos": int((data.fit_images < data.n_flickr).sum()),
+                              "selection_photos": len(data.holdout_images),
+                              "gallery_photos (never trained or selected on)": len(data.gallery_images)}}
+    if features.web is not None:
+        repo, commit, folder = webdata.SOURCE
+        described["web"] = {"source": repo, "commit": commit, "folder": folder,
+                            "pairs_used": int((data.fit_images >= data.n_flickr).sum()),
+                            "pairs_kept": len(features.web.pairs.files), "dropped": features.web.pairs.dropped}
+    return described
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding flickr8k/")
+    parser.add_argument("--web", type=Path, default=None,
+                        help="the unpacked web pairs' data/ folder (see album/models/mini/webdata.py)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=None, help="feature cache root (default: user cache)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
@@ -332,6 +428,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if not (args.data / "flickr8k" / "captions.csv").is_file():
         parser.error(f"training data not found: {args.data / 'flickr8k' / 'captions.csv'} (use --data)")
+    if args.web is not None and not any(args.web.glob("*/*.json")):
+        parser.error(f"no web pairs (<shard>/<key>.json + .jpg) under {args.web}; see album/models/mini/webdata.py")
     recipe = Recipe()
     for assignment in args.set:
         name, _, value = assignment.partition("=")
@@ -341,19 +439,27 @@ def main(argv: list[str] | None = None) -> None:
     if args.seeds:
         recipe.seeds = args.seeds
     towers.image_tower(recipe.image_tower)  # an unknown name fails before any work
-    features = build_feature_set(args.data, args.cache, progress=log, image_tower=recipe.image_tower)
+    features = build_feature_set(args.data, args.cache, progress=log, image_tower=recipe.image_tower,
+                                 web_dir=args.web, fit_captions=recipe.fit_captions, web_shards=recipe.web_shards)
     tag_prompts = FeatureCache(args.cache, log, recipe.image_tower).texts(
         "holdout-tag-prompts", [p for noun in HOLDOUT_TAG_NOUNS for p in label_prompts(noun)])
     data = prepare(features, recipe, tag_prompts)
-    log(f"features ready: {len(data.fit_images)} fit photos, {len(data.holdout_images)} held out (train split)")
+    log(f"features ready: {len(data.fit_images)} fit photos ({int((data.fit_images >= data.n_flickr).sum())} web), "
+        f"{len(data.holdout_images)} for selection, {len(data.gallery_images)} in the evaluation gallery")
+    before = shipped_heads(args.out)
+    if before is not None:
+        log(f"heads in {args.out} before retraining, evaluation gallery: {_rounded(gallery_metrics(data, *before))}")
     members = [train_one(data, recipe, seed, log) for seed in recipe.seeds]
     image_head, text_head = average_heads([m[0] for m in members]), average_heads([m[1] for m in members])
     metrics = {"seeds": [m[2] for m in members], "averaged": holdout_metrics(data, image_head, text_head),
                "averaged_with_flip": holdout_metrics(data, image_head, text_head, flip=True)}
-    log(f"{len(members)} seeds averaged, on held-out train photos: {_rounded(metrics['averaged'])}")
+    gallery = gallery_metrics(data, image_head, text_head)
+    log(f"{len(members)} seeds averaged, on the selection photos: {_rounded(metrics['averaged'])}")
     log(f"  with test-time flip: {_rounded(metrics['averaged_with_flip'])}")
-    save(args.out, image_head, text_head, recipe, metrics)
-    save_vocabulary(args.out, features.flickr)
+    log(f"new heads, evaluation gallery (1,000 photos, with flip): {_rounded(gallery)}")
+    save(args.out, image_head, text_head, recipe, metrics, {"gallery_metrics": _rounded(gallery),
+                                                            "data": data_description(features, data)})
+    save_vocabulary(args.out, features, data)
     log(f"wrote {args.out}")
 
 
