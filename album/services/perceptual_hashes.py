@@ -77,18 +77,13 @@ class PerceptualHashCache:
         hashes = list(dict.fromkeys(paths_by_hash))
         found: dict[str, tuple[int, int, int]] = {}
         stored_only: dict[str, int] = {}  # a phash without zoom hashes: keep it, add the zooms
-        for start in range(0, len(hashes), _QUERY_CHUNK):
-            chunk = hashes[start : start + _QUERY_CHUNK]
-            rows = self._db.query(
-                f"""SELECT content_hash, phash, phash_inner, phash_core FROM perceptual_hashes
-                    WHERE content_hash IN ({','.join('?' * len(chunk))})""",
-                tuple(chunk),
-            )
-            for r in rows:
-                if r[2] is None or r[3] is None:
-                    stored_only[r[0]] = from_signed(r[1])
-                else:
-                    found[r[0]] = (from_signed(r[1]), from_signed(r[2]), from_signed(r[3]))
+        rows = execute_in(self._db.query, """SELECT content_hash, phash, phash_inner, phash_core FROM perceptual_hashes
+                                              WHERE content_hash IN ({marks})""", hashes)
+        for r in rows:
+            if r[2] is None or r[3] is None:
+                stored_only[r[0]] = from_signed(r[1])
+            else:
+                found[r[0]] = (from_signed(r[1]), from_signed(r[2]), from_signed(r[3]))
         missing = [(h, paths_by_hash[h]) for h in hashes if h not in found]
         if missing:
             computed = self._compute_all(missing, stored_only)

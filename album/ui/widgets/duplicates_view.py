@@ -50,8 +50,12 @@ class DuplicatesView(QWidget):
         for widget in (self.tier, refresh):
             bar.addWidget(widget)
         bar.addWidget(self.summary, 1)
-        bar.addWidget(self.include_similar)
-        bar.addWidget(self.apply_all)
+        # The bulk action on a row of its own, right-aligned: together with the tier controls
+        # it would not fit an 800 px window beside the folders panel.
+        bulk = QHBoxLayout()
+        bulk.addStretch(1)
+        bulk.addWidget(self.include_similar)
+        bulk.addWidget(self.apply_all)
         self.body = QWidget(self)
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.addStretch(1)
@@ -62,6 +66,7 @@ class DuplicatesView(QWidget):
         self.scroll.setWidget(self.body)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(bulk)
         layout.addWidget(self.scroll, 1)
         self._started = False
 
