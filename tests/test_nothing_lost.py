@@ -290,3 +290,25 @@ def test_a_keeper_reason_never_compares_two_sizes_that_read_the_same():
 
     _, reason = choose_keeper([photo(1, 25_104), photo(2, 25_312)])
     assert "25,312 vs 25,104 bytes" in reason
+
+
+def test_different_photos_of_one_kind_of_object_are_never_the_same_photo(tmp_path, shared_data):
+    """Caltech pairs that share a layout on a plain background (two grand pianos, two anchors,
+    two Windsor chairs): a "same photo" group would offer one of them for the trash."""
+    from album.resources import resources_dir
+
+    if not (resources_dir() / "models" / "album-mini").is_dir():
+        pytest.skip("album-mini is not trained (resources/models/album-mini/ is absent)")
+    from album import Library
+    from album.models import load_model
+
+    images = shared_data / "caltech101" / "images"
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for kind, a, b in (("grand_piano", 97, 98), ("anchor", 8, 17), ("windsor_chair", 51, 52), ("nautilus", 15, 48)):
+        for n in (a, b):
+            shutil.copyfile(images / kind / f"image_{n:04d}.jpg", folder / f"{kind}_{n}.jpg")
+    with Library.open(tmp_path / "library", model=load_model("album-mini")) as library:
+        library.add_folder(folder)
+        library.index()
+        assert library.duplicates() == []

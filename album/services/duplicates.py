@@ -86,11 +86,13 @@ class DuplicateThresholds:
     # not list them among each other's neighbours (hash_neighbours.py; it finds up to 2 bits).
     hash_candidate_bits: int = 2
     # "same" also when one is the other cropped a few percent a side: (most differing bits of the
-    # hashes at differing borders, perceptual.crop_distance; least cosine) steps. Chosen on half
-    # of bench/duplicates.py's photos (copies that fail same_steps: 0-10 bits; other photos and
-    # bursts: >= 20 bits at cosine >= 0.8, >= 14 at 0.45) and reported on the other half. The
-    # low floor is for greyscale copies that are also cropped.
-    crop_steps: tuple[tuple[int, float], ...] = ((8, 0.45), (10, 0.8))
+    # hashes at differing borders, perceptual.crop_distance; least cosine) steps. Copies cropped
+    # 5% a side measure 0-2 bits (40 flickr8k "choose" photos, colour and greyscale crops;
+    # cosine >= 0.86 in colour, >= 0.41 in grey), while different photos of one kind of object
+    # on a plain background (Caltech's grand pianos, anchors, Windsor chairs) come within 4-10
+    # bits at cosine 0.58-0.97: only a near-exact crop match counts, whatever the cosine.
+    # The low floor is for greyscale copies that are also cropped.
+    crop_steps: tuple[tuple[int, float], ...] = ((3, 0.35),)
     similar_min_cosine: float = 0.85  # bursts and retakes of one scene (unrelated: <= 0.76)
     # "Similar shots" are what a photographer means: one moment or scene, so close in capture
     # time as well as in content. Photos of one kind of thing from unrelated sources (eight
