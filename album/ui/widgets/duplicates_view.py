@@ -50,8 +50,10 @@ class DuplicatesView(QWidget):
         for widget in (self.tier, refresh):
             bar.addWidget(widget)
         bar.addWidget(self.summary, 1)
-        bar.addWidget(self.include_similar)
-        bar.addWidget(self.apply_all)
+        bulk = QHBoxLayout()  # a row of its own: one row of everything made the window wider than 800 px
+        bulk.addStretch(1)
+        bulk.addWidget(self.include_similar)
+        bulk.addWidget(self.apply_all)
         self.body = QWidget(self)
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.addStretch(1)
@@ -62,6 +64,7 @@ class DuplicatesView(QWidget):
         self.scroll.setWidget(self.body)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(bulk)
         layout.addWidget(self.scroll, 1)
         self._started = False
 
