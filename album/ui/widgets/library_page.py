@@ -84,17 +84,20 @@ class LibraryPage(QWidget):
             return
         self._loading = True
         database, sort, started = self._context.library.database, self.sort, time.monotonic()
-        self._context.tasks.run_task(
-            SEARCH, lambda: load_library_rows(database, sort), lambda rows: self._library_loaded(rows, started),
-            self._load_failed, name="library rows",
-        )
+        # The order on screen, merged on the worker (a copy of the ids: the model is the GUI thread's).
+        shown = list(self.model.rows.ids) if keep_order and self._sorted_by == sort else None
+
+        def load():
+            rows = load_library_rows(database, sort)
+            return keep_shown_order(shown, rows) if shown else rows
+
+        self._context.tasks.run_task(SEARCH, load, lambda rows: self._library_loaded(rows, started),
+                                     self._load_failed, name="library rows")
 
     def _library_loaded(self, rows, started: float) -> None:
         self._loading = False
         self.last_load_seconds = time.monotonic() - started
         if self.mode == LIBRARY:
-            if self._keep_order and self._sorted_by == self.sort and len(self.model.rows):
-                rows = keep_shown_order(self.model.rows, rows)
             self._sorted_by = self.sort
             self.model.set_rows(rows)
             self.rowsShown.emit()
