@@ -71,3 +71,20 @@ def load_rows_for(
         if why is not None:
             result.why.append(why[position])
     return result.index_hashes()
+
+
+def keep_shown_order(shown: Sequence[int], fresh: PhotoRows) -> PhotoRows:
+    """`fresh`'s photos, those already `shown` (ids) first and in the order shown, newcomers after them.
+
+    While an index run adds photos batch by batch, re-sorting on every reload would move the
+    photos under the user's eyes (a new batch of older photos lands between them); they are
+    sorted once the run is over.
+    """
+    position = {photo_id: row for row, photo_id in enumerate(fresh.ids)}
+    order = [position[photo_id] for photo_id in shown if photo_id in position]
+    already = set(shown)
+    order += [row for row, photo_id in enumerate(fresh.ids) if photo_id not in already]
+    return PhotoRows(
+        [fresh.ids[r] for r in order], [fresh.hashes[r] for r in order], [fresh.taken[r] for r in order],
+        [fresh.paths[r] for r in order], grouped_by_month=fresh.grouped_by_month,
+    ).index_hashes()

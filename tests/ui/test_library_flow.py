@@ -96,3 +96,28 @@ def test_pause_resume_and_cancel(qtbot, window, flickr_photos, shared_data):
     summary = controller.last_summary
     assert summary.cancelled is True and 0 < summary.indexed < 60
     assert window.context.library.photos.counts().get("ok", 0) == summary.indexed
+
+
+def test_photos_keep_their_places_while_batches_arrive(qtbot, window, flickr_photos, shared_data):
+    import os
+
+    for i, source in enumerate(sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))[12:40]):
+        (flickr_photos / f"more{i}.jpg").write_bytes(source.read_bytes())
+    # File dates that interleave with the scan order: each batch brings photos older and newer
+    # than those already shown, so sorting every batch in moves them around.
+    for n, path in enumerate(sorted(flickr_photos.glob("*.jpg"))):
+        stamp = 1_500_000_000 + (n * 17 % 40) * 86_400
+        os.utime(path, (stamp, stamp))
+    total = len(list(flickr_photos.glob("*.jpg")))
+    controller = window.context.indexing
+    controller._refresh_seconds = 0  # reload the grid on every progress report
+    page = window.library_page
+    shown = []
+    page.rowsShown.connect(lambda: controller.state != "idle" and shown.append(list(page.model.rows.ids)))
+    window.folders_panel.add_folders([str(flickr_photos)])
+    wait_indexed(qtbot, window, total)
+    assert len(shown) >= 2, "the run was over before a second batch was shown"
+    for before, after in zip(shown, shown[1:]):
+        assert after[: len(before)] == before  # nobody moved: newcomers come after them
+    taken = page.model.rows.taken
+    assert taken == sorted(taken, reverse=True)  # sorted (newest first) once the run is over

@@ -21,7 +21,8 @@ def indexed(qtbot, window, flickr_photos):
 
 def type_query(qtbot, window, text: str) -> None:
     window.search_bar.field.setFocus()
-    with qtbot.waitSignal(window.library_page.rowsShown, timeout=10_000):
+    # Generous: the first query with album-mini waits for the model to load (7 s on a busy machine).
+    with qtbot.waitSignal(window.library_page.rowsShown, timeout=30_000):
         qtbot.keyClicks(window.search_bar.field, text)
 
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from album.ui import formatting
 from album.ui.settings_keys import LIBRARY_SORT as SORT_KEY
 from album.ui.models.photo_list_model import PhotoListModel
-from album.ui.photo_rows import load_library_rows
+from album.ui.photo_rows import keep_shown_order, load_library_rows
 from album.ui.tasks import SEARCH
 from album.ui.widgets.photo_grid import PhotoGridView
 
@@ -35,6 +35,8 @@ class LibraryPage(QWidget):
         self.sort = str(context.settings.value(SORT_KEY, "newest"))
         self._loading = False
         self._reload_again = False
+        self._keep_order = False
+        self._sorted_by: str | None = None  # the sort of the rows on screen (library mode)
         self.last_load_seconds = 0.0
 
         self.notice = QLabel(self)
@@ -61,7 +63,7 @@ class LibraryPage(QWidget):
     # --- the whole library ------------------------------------------------------------------------
 
     def show_library(self) -> None:
-        self.mode, self.album_name = LIBRARY, None
+        self.mode, self.album_name, self._sorted_by = LIBRARY, None, None
         self.notice.hide()
         self.reload()
 
@@ -71,29 +73,37 @@ class LibraryPage(QWidget):
         if self.mode == LIBRARY:
             self.reload()
 
-    def reload(self) -> None:
-        """Read the library's rows again in the background (coalesced: one read at a time)."""
+    def reload(self, *, keep_order: bool = False) -> None:
+        """Read the library's rows again in the background (coalesced: one read at a time).
+        `keep_order`: photos on screen stay where they are, new ones come after (while indexing)."""
         if self.mode != LIBRARY:
             return
+        self._keep_order = keep_order
         if self._loading:
             self._reload_again = True
             return
         self._loading = True
         database, sort, started = self._context.library.database, self.sort, time.monotonic()
-        self._context.tasks.run_task(
-            SEARCH, lambda: load_library_rows(database, sort), lambda rows: self._library_loaded(rows, started),
-            self._load_failed, name="library rows",
-        )
+        # The order on screen, merged on the worker (a copy of the ids: the model is the GUI thread's).
+        shown = list(self.model.rows.ids) if keep_order and self._sorted_by == sort else None
+
+        def load():
+            rows = load_library_rows(database, sort)
+            return keep_shown_order(shown, rows) if shown else rows
+
+        self._context.tasks.run_task(SEARCH, load, lambda rows: self._library_loaded(rows, started),
+                                     self._load_failed, name="library rows")
 
     def _library_loaded(self, rows, started: float) -> None:
         self._loading = False
         self.last_load_seconds = time.monotonic() - started
         if self.mode == LIBRARY:
+            self._sorted_by = self.sort
             self.model.set_rows(rows)
             self.rowsShown.emit()
         if self._reload_again:
             self._reload_again = False
-            self.reload()
+            self.reload(keep_order=self._keep_order)
 
     def _load_failed(self, error) -> None:
         self._loading = False

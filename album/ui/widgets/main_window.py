@@ -231,7 +231,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
 
     def _photos_changed(self) -> None:
         if self.library_page.mode == LIBRARY:
-            self.library_page.reload()
+            # While a run adds batches, the photos on screen keep their places; sorted when it ends.
+            self.library_page.reload(keep_order=self.context.indexing.state != "idle")
         elif self.search.active() and self.search.last_outcome is not None \
                 and self.search.last_outcome.similar_to is None:
             self._refresh_results()  # newly indexed photos may match the query on screen
