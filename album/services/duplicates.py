@@ -430,7 +430,7 @@ class DuplicateFinder:
         ids = {by_hash[h][0].id: h for h in range(size) if h in by_hash}
         captures = CaptureFacts(size)
         rows = execute_in(self._db.query, """SELECT id, taken_at, camera_make, camera_model, gps_lat, gps_lon FROM photos
-                                     WHERE taken_at_source = 'exif' AND id IN ({marks})""", list(ids))
+                                     WHERE taken_at_source IN ('exif', 'xmp', 'iptc', 'maker') AND id IN ({marks})""", list(ids))
         for photo_id, taken_at, make, model, lat, lon in rows:
             captures.set(ids[photo_id], taken_at, " ".join(filter(None, (make, model))) or None, lat, lon)
         return captures
