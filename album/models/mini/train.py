@@ -62,7 +62,7 @@ class Recipe:
     web_subset_seed: int = 7
     flickr_repeats: int = 1  # each flickr fit photo appears this often per epoch (web pairs once)
     # Captions per flickr fit photo (of 5). Encoding captions is most of a retrain's feature time
-    # on a CPU; album-mini 2 was trained with 2 (the gallery and selection photos keep all 5).
+    # on a CPU, hence 2 (the gallery and selection photos keep all 5 either way).
     fit_captions: int = 2
     web_shards: tuple[str, ...] = ()  # the web shards trained on (webdata.py); () = all
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
