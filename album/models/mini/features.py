@@ -218,8 +218,9 @@ def encode_texts_torch(text_tower, texts: Sequence[str], batch: int = 128) -> np
 
 
 class SentenceEncoder:
-    """MiniLM sentence embeddings (mean-pooled, L2-normalised) under ONNX Runtime: ~2x torch's
-    speed on this CPU, and text encoding is most of retraining's feature time (~70k texts)."""
+    """MiniLM sentence embeddings (mean-pooled, L2-normalised) under ONNX Runtime, the same
+    vectors as the torch tower (max difference 2e-7 on 432 prompts), faster on a CPU: text
+    encoding is most of retraining's feature time (~50k texts)."""
 
     def __init__(self, path: Path):
         from album.models.mini.model import _load_tokenizer
