@@ -36,9 +36,9 @@ DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 def _raw(images: dict, stages: tuple[int, ...], rows=None) -> tuple[torch.Tensor, torch.Tensor]:
     """[views, n, pooled + chosen stages], [views, n, 1000] from cached tower outputs."""
     pick = slice(None) if rows is None else rows
-    pooled = np.asarray(images["pooled"][:, pick], dtype=np.float32)
+    pooled = np.array(images["pooled"][:, pick], dtype=np.float32)
     stage = np.asarray(images["stages"][:, pick], dtype=np.float32)[..., stage_columns(stages)]
-    logits = np.asarray(images["logits"][:, pick], dtype=np.float32)
+    logits = np.array(images["logits"][:, pick], dtype=np.float32)
     return torch.from_numpy(np.concatenate([pooled, stage], axis=-1)), torch.from_numpy(logits)
 
 

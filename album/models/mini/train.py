@@ -62,7 +62,7 @@ class Recipe:
     web_subset_seed: int = 7
     flickr_repeats: int = 1  # each flickr fit photo appears this often per epoch (web pairs once)
     # Captions per flickr fit photo (of 5). Encoding captions is most of a retrain's feature time
-    # on a CPU; album-mini 2 was trained with 2 (the gallery and selection photos keep all 5).
+    # on a CPU, hence 2 (the gallery and selection photos keep all 5 either way).
     fit_captions: int = 2
     web_shards: tuple[str, ...] = ()  # the web shards trained on (webdata.py); () = all
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
@@ -183,7 +183,7 @@ def prepare(features: FeatureSet, recipe: Recipe, tag_prompt_vectors: np.ndarray
     # Each block at norm ~1 after standardising, whatever its width.
     scale = torch.cat([torch.full((n_pooled,), n_pooled ** -0.5), torch.full((n_stages,), max(n_stages, 1) ** -0.5)])
     standardised = (raw - mean) / std * scale
-    class_prompts = F.normalize(torch.from_numpy(np.asarray(features.class_prompt_vectors, dtype=np.float32)), dim=-1)
+    class_prompts = F.normalize(torch.from_numpy(np.array(features.class_prompt_vectors, dtype=np.float32)), dim=-1)
     class_text = class_text_vectors(class_prompts, features.class_prompt_owner, features.class_prompt_is_definition)
     semantic = (logits / recipe.semantic_temperature).softmax(-1) @ class_text
     # Class prototypes. A classifier row w_c raises logit c along w_c·f = (w_c*std)·z: that
@@ -308,7 +308,7 @@ def train_one(data: PreparedData, recipe: Recipe, seed: int, log=print) -> tuple
         metrics = holdout_metrics(data, image_head, text_head)  # selection: held-out train only
         score = (metrics["R@1"] + metrics["R@5"] + metrics["R@10"]) / 3
         if score > best["score"]:
-            best = {"score": score, "epoch": epoch + 1, **metrics, "temperature": float(1 / log_scale.exp())}
+            best = {"score": score, "epoch": epoch + 1, **metrics, "temperature": float(1 / log_scale.detach().exp())}
             best_state = ({k: v.clone() for k, v in image_head.state_dict().items()},
                           {k: v.clone() for k, v in text_head.state_dict().items()})
             stale = 0
