@@ -274,7 +274,8 @@ class PeopleService:
         assignments = []
         for group, person in zip(groups, reuse):
             person_id = person if person is not None and person in existing else next(fresh)
-            assignments += [(int(fs.ids[i]), person_id) for i in group]
+            # A face the user took out of this person stays out, even when its old group returns.
+            assignments += [(int(fs.ids[i]), person_id) for i in group if person_id not in fs.rejected[i]]
         self.faces.assign(assignments)
 
     # --- what the user sees and decides --------------------------------------------------------
