@@ -291,9 +291,7 @@ class Library:
             return None
 
     def _sync_person_albums(self) -> None:
-        self.albums.sync_person_albums(
-            {p.id: p.name for p in self.people.people() if p.name}
-        )
+        self.albums.sync_person_albums(self.people.named())
 
     def _scopes(self, paths: Iterable[str | Path] | None) -> list[tuple[Path, Folder]]:
         folders = self.folders.list()

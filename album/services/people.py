@@ -84,6 +84,7 @@ class PeopleService:
         self._engine_lock = threading.Lock()
         self.rule = rule
         self._on_names_changed = on_names_changed
+        self._descriptors: dict[int, np.ndarray] = {}  # face id → descriptor (immutable per id)
 
     # --- switches ------------------------------------------------------------------------------
 
@@ -199,28 +200,31 @@ class PeopleService:
 
     # --- grouping ------------------------------------------------------------------------------
 
-    def regroup(self, *, full: bool = False, new_persons: bool = True) -> None:
+    def regroup(self, *, full: bool = False, new_persons: bool = True, towards: list[int] | None = None) -> None:
         """Put faces with no person where they belong: with a person whose faces they are close
         to (named persons attract their new faces), else into new persons formed from groups of
         at least MIN_PERSON_FACES. `full` first releases every face the user did not decide
         about, and groups everything again (unnamed persons keep their id where they mostly
-        keep their faces). User decisions are never touched."""
+        keep their faces). `towards`: only these persons changed (a name, a merge), so only
+        they can attract anything new. User decisions are never touched."""
         old = self.faces.release_auto() if full else {}
-        face_set = self.faces.face_set()
+        face_set = self.faces.face_set(self._descriptors, None if full or new_persons else towards)
+        if len(self._descriptors) > 2 * max(len(face_set.ids), 1024):  # rescans left stale ids behind
+            self._descriptors = {int(i): v for i, v in zip(face_set.ids.tolist(), face_set.descriptors)}
         if not face_set.ids.size:
             self.faces.delete_empty_unnamed()
             return
-        attracted = self._attract(face_set)
+        attracted = self._attract(face_set, towards)
         if attracted:
             self.faces.assign(attracted)
         if new_persons:
             self._form_persons(face_set, dict(attracted), old)
         self.faces.delete_empty_unnamed()
 
-    def _attract(self, fs) -> list[tuple[int, int]]:
+    def _attract(self, fs, towards: list[int] | None = None) -> list[tuple[int, int]]:
         """(face id, person id) for unassigned faces close to a person's faces."""
         unassigned = np.flatnonzero(fs.person_ids < 0)
-        assigned = np.flatnonzero(fs.person_ids >= 0)
+        assigned = np.flatnonzero(fs.person_ids >= 0 if towards is None else np.isin(fs.person_ids, towards))
         if not unassigned.size or not assigned.size:
             return []
         owners = fs.person_ids[assigned]
@@ -301,32 +305,38 @@ class PeopleService:
         """Faces in no person yet (too few like them so far, or removed from one)."""
         return self.faces.faces()
 
+    def named(self) -> dict[int, str]:
+        """{person id: name} of the named, visible persons (for their smart albums)."""
+        return self.faces.visible_names()
+
     def name(self, person_id: int, name: str | None) -> None:
         """Name (or rename, or with None unname) a person. Naming confirms their faces: a
         re-cluster keeps them together."""
-        self.person(person_id)
+        if self.faces.person(person_id) is None:
+            raise PeopleError(f"there is no person {person_id}")
         name = (name or "").strip() or None
         self.faces.set_name(person_id, name)
         if name:
-            self.faces.decide([f.id for f in self.faces.faces(person_id=person_id)], person_id, "is")
-        self.regroup(new_persons=False)  # the person's faces now attract the unsorted ones
+            self.faces.decide(self.faces.unconfirmed(person_id), person_id, "is")
+        self.regroup(new_persons=False, towards=[person_id])  # their faces may attract unsorted ones
         self._on_names_changed()
 
     def merge(self, target: int, others: list[int]) -> None:
         """Merge persons into `target` for good: their faces and decisions become its."""
         others = [o for o in dict.fromkeys(others) if o != target]
         for person_id in [target, *others]:
-            self.person(person_id)
+            if self.faces.person(person_id) is None:
+                raise PeopleError(f"there is no person {person_id}")
         if not others:
             return
-        target_row = self.faces.person(target)
-        if target_row.name is None:  # 'merge 5 2' where 2 is Anna: the merged person is Anna
-            named = next((self.faces.person(o).name for o in others if self.faces.person(o).name), None)
+        rows = {p: self.faces.person(p) for p in [target, *others]}
+        if rows[target].name is None:  # 'merge 5 2' where 2 is Anna: the merged person is Anna
+            named = next((rows[o].name for o in others if rows[o].name), None)
             if named:
                 self.faces.set_name(target, named)
         self.faces.merge(target, others)
-        self.faces.decide([f.id for f in self.faces.faces(person_id=target)], target, "is")
-        self.regroup(new_persons=False)
+        self.faces.decide(self.faces.unconfirmed(target), target, "is")
+        self.regroup(new_persons=False, towards=[target])
         self._on_names_changed()
 
     def remove_face(self, photo_id: int, person_id: int | None = None) -> FaceRow:

@@ -154,15 +154,34 @@ class FaceRepository:
 
     # --- reading faces -----------------------------------------------------------------------
 
-    def face_set(self) -> FaceSet:
-        rows = self._db.query("SELECT id, descriptor, person_id, assigned_by, rejected FROM faces ORDER BY id")
+    def face_set(self, known: dict[int, np.ndarray] | None = None, persons: list[int] | None = None) -> FaceSet:
+        """All faces (or only the unassigned ones and those of `persons`); descriptors found in
+        `known` (id → vector, filled in here) are not read again: a face's descriptor never
+        changes, only its person does."""
+        known = {} if known is None else known
+        if persons is None:
+            rows = self._db.query("SELECT id, person_id, assigned_by, rejected FROM faces ORDER BY id")
+        else:
+            rows = self._db.query(
+                f"""SELECT id, person_id, assigned_by, rejected FROM faces
+                    WHERE person_id IS NULL OR person_id IN ({','.join('?' * len(persons))}) ORDER BY id""",
+                tuple(persons),
+            )
         n = len(rows)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+        missing = [int(i) for i in ids.tolist() if i not in known]
+        for start in range(0, len(missing), 900):
+            part = missing[start : start + 900]
+            for face_id, blob in self._db.query(
+                f"SELECT id, descriptor FROM faces WHERE id IN ({','.join('?' * len(part))})", tuple(part)
+            ):
+                known[face_id] = from_blob(blob)
         return FaceSet(
-            np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
-            np.stack([from_blob(r[1]) for r in rows]) if n else np.empty((0, 128), np.float32),
-            np.fromiter((-1 if r[2] is None else r[2] for r in rows), dtype=np.int64, count=n),
-            np.fromiter((r[3] == "user" for r in rows), dtype=bool, count=n),
-            [frozenset(json.loads(r[4])) if r[4] else frozenset() for r in rows],
+            ids,
+            np.stack([known[i] for i in ids.tolist()]) if n else np.empty((0, 128), np.float32),
+            np.fromiter((-1 if r[1] is None else r[1] for r in rows), dtype=np.int64, count=n),
+            np.fromiter((r[2] == "user" for r in rows), dtype=bool, count=n),
+            [frozenset(json.loads(r[3])) if r[3] else frozenset() for r in rows],
         )
 
     def faces(self, *, photo_id: int | None = None, person_id: int | None = None) -> list[FaceRow]:
@@ -194,7 +213,21 @@ class FaceRepository:
         return [PersonRow(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
 
     def person(self, person_id: int) -> PersonRow | None:
-        return next((p for p in self.persons() if p.id == person_id), None)
+        rows = self._db.query(
+            """SELECT pe.id, pe.name, pe.hidden, count(f.id), count(DISTINCT f.photo_id)
+               FROM persons pe LEFT JOIN faces f ON f.person_id = pe.id WHERE pe.id = ? GROUP BY pe.id""",
+            (person_id,),
+        )
+        return PersonRow(rows[0][0], rows[0][1], bool(rows[0][2]), rows[0][3], rows[0][4]) if rows else None
+
+    def visible_names(self) -> dict[int, str]:
+        """{person id: name} of the named persons not hidden."""
+        return dict(self._db.query("SELECT id, name FROM persons WHERE name IS NOT NULL AND hidden = 0"))
+
+    def unconfirmed(self, person_id: int) -> list[int]:
+        """The person's faces that grouping put there and the user has not confirmed."""
+        return [r[0] for r in self._db.query(
+            "SELECT id FROM faces WHERE person_id = ? AND assigned_by = 'auto'", (person_id,))]
 
     def photo_paths(self, person_id: int) -> list[str]:
         rows = self._db.query(
