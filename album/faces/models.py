@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from album.errors import AlbumError
@@ -33,8 +34,11 @@ class FacesUnavailable(AlbumError):
 def face_models_dir() -> Path:
     """The folder holding the face model files."""
     override = os.environ.get(MODELS_DIR_VARIABLE)
+    bundled = Path(getattr(sys, "_MEIPASS", "")) / "face_recognition_models" / "models"
     if override:
         folder = Path(override)
+    elif getattr(sys, "frozen", False) and bundled.is_dir():  # the installed app (PyInstaller)
+        folder = bundled
     else:
         spec = importlib.util.find_spec("face_recognition_models")
         if spec is None or not spec.submodule_search_locations:
