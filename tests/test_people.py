@@ -27,7 +27,10 @@ PEOPLE = {"Colin_Powell": 4, "Tony_Blair": 4, "Kofi_Annan": 4}
 def _open_library(path, model):
     from album import Library
 
-    return Library.open(path, model=model, pipeline=PipelineSettings(batch_size=8))
+    library = Library.open(path, model=model, pipeline=PipelineSettings(batch_size=8))
+    if library.settings.get("faces") is None:
+        library.people.set_enabled(True)  # the suite turns faces off by default (conftest.py)
+    return library
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +238,7 @@ def test_faces_off_and_a_library_without_face_models(tmp_path, tiny_model, share
     shutil.copy(next((shared_data / "faces" / "Colin_Powell").glob("*.jpg")), pictures / "a.jpg")
     with _open_library(tmp_path / "off", tiny_model) as lib:
         lib.people.set_enabled(False)
+        assert not lib.people.enabled
         lib.add_folder(pictures)
         summary = lib.index()
         assert summary.faces is None and lib.people.pending() == 1 and lib.search("", show_all=True).paths

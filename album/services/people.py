@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MIN_PERSON_FACES = 3  # fewer faces wait in Unsorted: one lookalike stranger is not a person yet
 DECODE_MIN_SIDE = 768  # decode big photos reduced to about the detector's working size
-FACES_SETTING = "faces"  # 'off' turns the face pass off for this library
+FACES_SETTING = "faces"  # 'on' or 'off' for this library; unset: on, unless ALBUM_FACES=off
+FACES_VARIABLE = "ALBUM_FACES"  # 'off': no face pass in libraries that have not chosen (e.g. CI)
 FACE_PASS_NICENESS = 10
 
 
@@ -90,11 +91,14 @@ class PeopleService:
 
     @property
     def enabled(self) -> bool:
-        return self._settings.get(FACES_SETTING) != "off"
+        chosen = self._settings.get(FACES_SETTING)
+        if chosen is not None:
+            return chosen != "off"
+        return os.environ.get(FACES_VARIABLE, "on").lower() != "off"
 
     def set_enabled(self, on: bool) -> None:
         """Off: no face pass; faces and names already found stay, and searching by name still works."""
-        self._settings.set(FACES_SETTING, None if on else "off")
+        self._settings.set(FACES_SETTING, "on" if on else "off")
 
     def unavailable_reason(self) -> str | None:
         """Why faces cannot be found here (dlib or its models missing), or None."""

@@ -14,6 +14,7 @@ def test_people_view_names_merges_and_opens_a_person(qtbot, window, tmp_path, sh
     for person in ("Colin_Powell", "Kofi_Annan"):
         for source in sorted((shared_data / "faces" / person).glob("*.jpg"))[:3]:
             shutil.copy(source, folder / source.name)
+    window.context.library.people.set_enabled(True)  # the suite turns faces off by default (conftest.py)
     phases = []
     window.context.indexing.progressed.connect(lambda p: phases.append((p.phase, window.indexing_status.label.text())))
     window.folders_panel.add_folders([str(folder)])
