@@ -17,6 +17,7 @@ import send2trash
 
 from album.config import default_library_dir
 from album.errors import LibraryError
+from album.faces import FacesUnavailable
 from album.index import VectorIndex
 from album.media.thumbnails import ThumbnailCache
 from album.models import EmbeddingModel, ModelSource, load_model, resolve_model
@@ -31,6 +32,7 @@ from album.services.duplicates import DuplicateFinder, DuplicateGroup, Duplicate
 from album.services.labels import Label, LabelRepository, starter_labels
 from album.services.reading import PhotoReader
 from album.services.models import LibraryModels
+from album.services.people import FaceScanSummary, PeopleError, PeopleService
 from album.services.gazetteer import Gazetteer
 from album.services.places import PhotoPlaces
 from album.services.search import SearchResults, SearchService
@@ -78,9 +80,12 @@ class Library:
         self.labels = LabelRepository(self.database)
         self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
         self.places = PhotoPlaces(self.database, gazetteer if gazetteer is not None else Gazetteer())
+        self.people = PeopleService(
+            self.database, self.settings, self.path / "faces", on_names_changed=self._sync_person_albums
+        )
         self.searching = SearchService(
             self.database, self.photos, self.embeddings, self.places,
-            lambda: self.model, self.vector_index, lambda: self.model_id,
+            lambda: self.model, self.vector_index, lambda: self.model_id, people=self.people.names,
         )
         self.albums = AlbumService(self.database, self._run_smart_query)
         self.trash = TrashService(self.database, send_to_trash, forget_photos=self._forget_photos)
@@ -203,6 +208,7 @@ class Library:
         cancel: CancelToken | None = None,
         *,
         defer_younger_than: float | None = None,
+        faces: bool | None = None,
     ) -> IndexSummary:
         """Bring the library up to date with the disk: all folders, or only `paths` inside them.
 
@@ -212,6 +218,9 @@ class Library:
 
         `defer_younger_than` (seconds) leaves files modified that recently alone, since they may
         still be being copied; they are listed in `summary.deferred` for the caller to retry.
+
+        Once the photos are searchable, the face pass finds faces in photos not scanned yet
+        (progress phase 'faces'), unless `faces` is False or the library's faces setting is off.
         """
         started = time.monotonic()
         try:
@@ -253,12 +262,36 @@ class Library:
                 self.places.fill_missing()  # reverse-geocode new GPS positions off the query path
             if not summary.cancelled:
                 self._finish_switch_if_complete()
+            summary.search_ready_seconds = round(time.monotonic() - started, 3)
+            if not summary.cancelled and (self.people.enabled if faces is None else faces):
+                summary.faces = self._scan_faces(progress, cancel)
             summary.seconds = round(time.monotonic() - started, 3)
             if progress:
                 progress(Progress("done", len(plan.to_read), len(plan.to_read), len(summary.failed)))
             return summary
         finally:
             self._index_lock.release()
+
+    def find_faces(self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> FaceScanSummary:
+        """Run the face pass alone (photos already indexed get faces without being re-embedded)."""
+        try:
+            self._index_lock.acquire(timeout=0)
+        except filelock.Timeout:
+            raise LibraryError(f"another album process is indexing {self.path}; wait for it or stop it") from None
+        try:
+            return self.people.scan(progress, cancel)
+        finally:
+            self._index_lock.release()
+
+    def _scan_faces(self, progress: ProgressCallback | None, cancel: CancelToken | None) -> FaceScanSummary | None:
+        try:
+            return self.people.scan(progress, cancel)
+        except FacesUnavailable as exc:  # a library works without faces: say why, once, in the log
+            log.info("no face pass: %s", exc)
+            return None
+
+    def _sync_person_albums(self) -> None:
+        self.albums.sync_person_albums(self.people.named())
 
     def _scopes(self, paths: Iterable[str | Path] | None) -> list[tuple[Path, Folder]]:
         folders = self.folders.list()
@@ -363,7 +396,8 @@ class Library:
     def _run_smart_query(self, query: SmartQuery) -> list[int]:
         """A smart album's photos now."""
         return self.searching.matching_ids(
-            query.text, tags=query.tags, place=query.place, date_from=query.date_from, date_to=query.date_to
+            query.text, tags=query.tags, place=query.place, date_from=query.date_from, date_to=query.date_to,
+            person_ids=query.people,
         )
 
     # --- search ---------------------------------------------------------------------------------
@@ -371,7 +405,7 @@ class Library:
     def search(self, text: str, *, limit: int | None = 50, show_all: bool = False, **filters) -> SearchResults:
         """Photos for a query such as "sunset in Paris" or "beach 2019", best first, each with a why.
 
-        Filters: folder, date_from, date_to, tag, album, camera, place.
+        Filters: folder, date_from, date_to, tag, album, camera, place, person (a name or names).
         """
         return self.searching.search(text, limit=limit, show_all=show_all, **filters)
 
@@ -401,6 +435,12 @@ class Library:
             },
             "vectors_by_model": self.embeddings.models(),
         }
+
+    # --- people ---------------------------------------------------------------------------------
+
+    def remove_face(self, path: str | Path, person_id: int | None = None) -> None:
+        """'Not this person' for the face of `person_id` (or the one named face) in a photo."""
+        self.people.remove_face(self._photo_id(path), person_id)
 
     def errors(self) -> list[dict]:
         return [{"path": r.path, "error": r.error} for r in self.photos.errors()]

@@ -47,6 +47,10 @@ INTERNAL="$(dirname "$(realpath "$BIN")")/_internal"
 for heavy in torch nvidia timm transformers open_clip; do
     [ ! -e "$INTERNAL/$heavy" ] || fail "the bundle contains $heavy"
 done
+[ -z "$(find "$INTERNAL" -name 'shape_predictor_68*')" ] || fail "the bundle contains the 68-point face model"
+for model in shape_predictor_5_face_landmarks.dat dlib_face_recognition_resnet_model_v1.dat mmod_human_face_detector.dat; do
+    [ -f "$INTERNAL/face_recognition_models/models/$model" ] || fail "the bundle lacks the face model $model"
+done
 
 # A user's session: no venv, no PYTHONPATH, no network, caches and library in fresh folders.
 mkdir -p "$WORK/home" "$WORK/photos"
@@ -72,6 +76,10 @@ for label in sunflower airplanes grand_piano Motorbikes pizza; do
     grep ",$label\$" "$DATA/caltech101/labels.csv" | head -4 | cut -d, -f1 | while read -r file; do
         cp "$DATA/caltech101/$file" "$WORK/photos/${label}_$(basename "$file")"
     done
+done
+# Faces: Caltech-101 Faces_easy photos (CC BY 4.0); 0245, 0249 and 0259 show one person.
+grep ",Faces_easy\$" "$DATA/caltech101/labels.csv" | head -20 | cut -d, -f1 | while read -r file; do
+    cp "$DATA/caltech101/$file" "$WORK/photos/Faces_easy_$(basename "$file")"
 done
 run folders add "$WORK/photos" >/dev/null
 START=$(date +%s.%N)
@@ -105,6 +113,17 @@ import json, os, sys
 names = sorted(os.path.basename(h["path"]) for h in json.load(open(sys.argv[1])))
 print(f"'in Tuscany' -> {', '.join(names)}")
 assert names == [f"DSCN00{n}.jpg" for n in (10, 12, 21, 25, 27)], names  # the Arezzo photos, no others
+PY
+
+echo "== faces found and grouped (dlib and its models in the bundle)"
+run people --json > "$WORK/people.json"
+python3 - "$WORK/people.json" <<'PY' || fail "people: no faces found by the installed app"
+import json, os, sys
+people = json.load(open(sys.argv[1]))
+print(f"{len(people)} persons: " + "; ".join(f"{p['faces']} faces" for p in people))
+biggest = people[0]
+names = sorted(os.path.basename(p) for p in biggest["photos"])
+assert biggest["faces"] >= 3 and all(n.startswith("Faces_easy_") for n in names), people
 PY
 
 echo "== a label album-mini never learned is read through the shipped lexicon"

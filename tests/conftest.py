@@ -4,6 +4,10 @@ import os
 
 # Before anything imports Qt: the GUI tests run headless.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The face pass (dlib, ~0.1-0.2 s a photo of people) is tested in test_people.py and
+# ui/test_people_view.py, whose libraries turn it on; elsewhere (and in the CLI processes tests
+# start) it would only slow the suite down.
+os.environ.setdefault("ALBUM_FACES", "off")
 
 from pathlib import Path
 

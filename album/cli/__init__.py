@@ -11,10 +11,10 @@ import logging
 import sys
 
 from album import __version__
-from album.cli import find_commands, gui_commands, library_commands, organise_commands
+from album.cli import find_commands, gui_commands, library_commands, organise_commands, people_commands
 from album.errors import AlbumError
 
-COMMAND_MODULES = (library_commands, find_commands, organise_commands, gui_commands)
+COMMAND_MODULES = (library_commands, find_commands, organise_commands, people_commands, gui_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,8 @@ def register(commands) -> None:
     search.add_argument("--album", help="only photos in this album")
     search.add_argument("--camera", help="only photos from this camera (make or model)")
     search.add_argument("--place", help="only photos taken in this city, region or country")
+    search.add_argument("--person", action="append", metavar="NAME",
+                        help="only photos with this person (repeatable: all must be in the photo)")
     search.set_defaults(handler=_search)
 
     similar = commands.add_parser("similar", help="photos that look like PATH (in the library or not)")
@@ -45,7 +47,7 @@ def _result_options(parser) -> None:
 
 
 def _search(library, args) -> int:
-    filters = {k: getattr(args, k) for k in ("folder", "date_from", "date_to", "tag", "album", "camera", "place")}
+    filters = {k: getattr(args, k) for k in ("folder", "date_from", "date_to", "tag", "album", "camera", "place", "person")}
     results = library.search(args.text, limit=args.limit, show_all=args.show_all,
                              **{k: v for k, v in filters.items() if v})
     return _print_results(results, args)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-VIEWS = ("library", "duplicates", "labels")
+VIEWS = ("library", "duplicates", "labels", "people")
 
 
 def register(commands) -> None:

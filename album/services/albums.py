@@ -35,6 +35,7 @@ class SmartQuery:
     place: str | None = None  # a city, region or country name, as in search ("Tuscany")
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
+    people: tuple[int, ...] = ()  # person ids: all must be in the photo
 
     def to_json(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v not in ("", (), None)})
@@ -43,6 +44,7 @@ class SmartQuery:
     def from_json(cls, text: str) -> "SmartQuery":
         data = json.loads(text)
         data["tags"] = tuple(data.get("tags", ()))
+        data["people"] = tuple(data.get("people", ()))
         return cls(**data)
 
 
@@ -97,7 +99,7 @@ class AlbumService:
 
     def create_smart(self, name: str, query: SmartQuery) -> Album:
         if query == SmartQuery():
-            raise AlbumError("a smart album needs a query: some text, tags, a place or dates")
+            raise AlbumError("a smart album needs a query: some text, tags, a place, dates or a person")
         return Album(self._insert(name, "smart", query.to_json()), name, "smart", query)
 
     def _insert(self, name: str, kind: str, query: str | None) -> int:
@@ -210,6 +212,33 @@ class AlbumService:
             query = SmartQuery(place=place, date_from=first.isoformat(), date_to=date.fromordinal(last).isoformat())
             wanted.append((f"{place}, {MONTHS[number - 1]} {year}", query))
         return self._create_missing(wanted)
+
+    def sync_person_albums(self, named: dict[int, str]) -> None:
+        """One smart album per named person ({person id: name}), named after them; albums of
+        persons no longer named (or merged away) go. The album holds a query by person id, so
+        it stays current as faces are found, and a rename renames it."""
+        current = {album.query.people[0]: album for album in self.list()
+                   if album.kind == "smart" and album.query and len(album.query.people) == 1
+                   and album.query == SmartQuery(people=album.query.people)}
+        taken = {album.name.lower() for album in self.list()}
+        with self._db.write() as db:
+            for person_id, album in current.items():
+                if person_id not in named:
+                    db.execute("DELETE FROM albums WHERE id = ?", (album.id,))
+                    taken.discard(album.name.lower())
+            for person_id, name in sorted(named.items()):
+                album = current.get(person_id)
+                if album is not None and album.name == name:
+                    continue
+                wanted = name if name.lower() not in taken or (album and album.name.lower() == name.lower()) \
+                    else f"{name} (person {person_id})"
+                if album is not None:
+                    taken.discard(album.name.lower())
+                    db.execute("UPDATE albums SET name = ? WHERE id = ?", (wanted, album.id))
+                else:
+                    db.execute("INSERT INTO albums (name, kind, query, created_at) VALUES (?, 'smart', ?, ?)",
+                               (wanted, SmartQuery(people=(person_id,)).to_json(), _now()))
+                taken.add(wanted.lower())
 
     def _create_missing(self, wanted: list[tuple[str, SmartQuery]]) -> list[Album]:
         existing = {album.name for album in self.list()}

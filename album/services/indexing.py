@@ -43,10 +43,12 @@ class IndexSummary:
     embedded: int = 0  # unchanged photos that got vectors from a model being switched to
     deferred: list[str] = field(default_factory=list)  # too fresh to read (maybe still copying)
     photo_ids: list[int] = field(default_factory=list)  # photos read and embedded in this run
+    search_ready_seconds: float = 0.0  # when the run's photos were searchable (before the face pass)
+    faces: object | None = None  # the face pass's FaceScanSummary; None when it did not run
 
     def to_json(self) -> dict:
         summary = asdict(self)
-        for internal in ("deferred", "embedded", "photo_ids"):
+        for internal in ("deferred", "embedded", "photo_ids", "search_ready_seconds", "faces"):
             del summary[internal]
         return summary
 

@@ -4,6 +4,7 @@
     "snow in December"         → 'snow', taken in any December
     "beach + dog - people"     → 'beach' + 'dog' − 'people' (query algebra)
     "Tuscany 2008"             → no visual part: the photos taken in Tuscany in 2008, by date
+    "Anna and Ben at the beach" → 'at the beach', with the persons named Anna and Ben in it
 
 Relative times ('yesterday', 'last summer') are read against an injected `today`, so tests are
 stable. Seasons are the northern hemisphere's meteorological ones (summer = June to August).
@@ -30,6 +31,11 @@ FILLER_WORDS = frozenset(
 )
 NEGATIVE_WEIGHT = -1.0  # 'beach - people': rclip's convention, each concept counts in full
 MAX_PLACE_WORDS = 4
+MAX_NAME_WORDS = 3
+# Between or before names: 'Anna and Ben', 'with Anna', 'Anna & Ben'.
+NAME_CONNECTORS = frozenset({"and", "&", "with", "+"})
+# A name right after these is a place, not a person: 'in Paris' even when someone is called Paris.
+NOT_BEFORE_NAMES = frozenset({"in", "near", "around"})
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTH_ABBREVIATIONS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name} | {"sept": 9}
@@ -76,12 +82,19 @@ class TimeFilter:
 
 
 @dataclass(frozen=True)
+class PersonMention:
+    name: str  # as typed: 'Anna'
+    person_ids: tuple[int, ...]  # the persons with that name (usually one)
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
     text: str
     terms: tuple[WeightedTerm, ...] = ()  # the visual query; empty when only filters were given
     place_phrase: str | None = None  # as typed: 'Paris'
     places: tuple[Place, ...] = ()  # what the phrase can mean, most likely first
     time: TimeFilter | None = None
+    people: tuple[PersonMention, ...] = ()  # all must be in the photo
 
     @property
     def visual_text(self) -> str:
@@ -106,13 +119,19 @@ class _Segment:
 
 
 class QueryParser:
-    def __init__(self, places: PlaceLookup | None = None, today: Callable[[], date] = date.today):
+    def __init__(self, places: PlaceLookup | None = None, today: Callable[[], date] = date.today,
+                 people: Callable[[], dict[str, list[int]]] | None = None):
+        """`people()` gives the persons' names (lower case) and their ids; read per query,
+        so a name given a moment ago is found."""
         self._places = places
         self._today = today
+        self._people = people
 
     def parse(self, text: str) -> ParsedQuery:
         segments = _split_algebra(text)
         positive = [s for s in segments if s.weight > 0]
+        names = self._people() if self._people else {}
+        people = tuple(m for s in positive for m in _take_people(s.tokens, names)) if names else ()
         today = self._today()
         time = None
         for segment in positive:
@@ -125,7 +144,7 @@ class QueryParser:
             words = [t.text for t in segment.tokens if not t.used]
             if words and not all(w.lower() in FILLER_WORDS for w in words):
                 terms.append(WeightedTerm(" ".join(words), segment.weight))
-        return ParsedQuery(text, tuple(terms), phrase, tuple(places), time)
+        return ParsedQuery(text, tuple(terms), phrase, tuple(places), time, people)
 
     def _take_place(self, segments: Sequence[_Segment]) -> tuple[str | None, list[Place]]:
         free = [t for s in segments for t in s.tokens if not t.used]
@@ -183,6 +202,37 @@ def _split_algebra(text: str) -> list[_Segment]:
         if cleaned:
             segments[-1].tokens.append(_Token(cleaned, cleaned.lower()))
     return [s for s in segments if s.tokens]
+
+
+def _take_people(tokens: list[_Token], names: dict[str, list[int]]) -> list[PersonMention]:
+    """Spans that are a person's name (any case, longest first; "Anna's" counts as Anna),
+    marked used with the words joining them ('and', 'with')."""
+    found = []
+    i = 0
+    while i < len(tokens):
+        match = None
+        if not (i >= 1 and tokens[i - 1].word in NOT_BEFORE_NAMES):
+            for n in range(min(MAX_NAME_WORDS, len(tokens) - i), 0, -1):
+                span = tokens[i : i + n]
+                if any(t.used for t in span):
+                    continue
+                words = [t.word for t in span]
+                words[-1] = words[-1].removesuffix("'s").removesuffix("’s")
+                ids = names.get(" ".join(words))
+                if ids:
+                    match = (span, ids)
+                    break
+        if match is None:
+            i += 1
+            continue
+        span, ids = match
+        for t in span:
+            t.used = True
+        if i >= 1 and tokens[i - 1].word in NAME_CONNECTORS and not tokens[i - 1].used:
+            tokens[i - 1].used = True
+        found.append(PersonMention(" ".join(t.text for t in span), tuple(ids)))
+        i += len(span)
+    return found
 
 
 def _place_preposition(tokens: list[_Token], i: int) -> list[_Token]:

@@ -93,6 +93,7 @@ class SearchService:
         *,
         today: Callable[[], date] = date.today,
         relevance: RelevanceCutoff | None = None,
+        people: Callable[[], dict[str, list[int]]] | None = None,
     ):
         # The model and index are callables: the Library loads them lazily, and a query that
         # only filters ('Tuscany 2008') needs neither.
@@ -103,7 +104,8 @@ class SearchService:
         self._model = model
         self._index = index
         self._model_id = model_id
-        self._parser = QueryParser(places, today)
+        self._people = people or (lambda: {})
+        self._parser = QueryParser(places, today, self._people)
         self._relevance = relevance or RelevanceCutoff()
         self.ranker = VectorRanker(embeddings)
 
@@ -122,8 +124,10 @@ class SearchService:
         album: str | None = None,
         camera: str | None = None,
         place: str | None = None,
+        person: str | Sequence[str] | None = None,
     ) -> SearchResults:
-        """Photos for a query, best first. `show_all` ranks every photo the filters allow instead
+        """Photos for a query, best first. A person's name in the text ('Anna at the beach') or
+        in `person` (one name or several, all must be in the photo) keeps photos with them. `show_all` ranks every photo the filters allow instead
         of stopping where the scores stop being relevant (and ignores `limit`); `limit=None`
         keeps no page size: every relevant photo. `tag` may list
         several tags (all must match); `place` names a place as the query could ('Tuscany') and
@@ -136,8 +140,17 @@ class SearchService:
             if not parsed.places:
                 return SearchResults(text, notes=[f"no place called '{place}' is known"], parsed=parsed)
         results = SearchResults(text, parsed=parsed)
+        people = [(m.name, m.person_ids) for m in parsed.people]
+        if person:
+            names = self._people()
+            for name in [person] if isinstance(person, str) else person:
+                ids = names.get(name.strip().lower())
+                if not ids:
+                    return SearchResults(text, notes=[f"no person is called '{name}'"], parsed=parsed)
+                people.append((name, tuple(ids)))
         filters = PhotoFilter.build(folder=folder, date_from=date_from, date_to=date_to, tag=tag, album=album,
-                                    camera=camera, time=parsed.time)
+                                    camera=camera, time=parsed.time, people=tuple(ids for _, ids in people),
+                                    people_names=tuple(name for name, _ in people))
         results.notes.extend(filters.unknown_names(self._db))
         place = None
         place_ids = None
@@ -240,9 +253,20 @@ class SearchService:
         return np.stack([found[i] for i in ids.tolist()]) if ids.size else np.empty((0, 0), np.float32)
 
     def matching_ids(self, text: str = "", *, tags: Sequence[str] = (), place: str | None = None,
-                     date_from: date | str | None = None, date_to: date | str | None = None) -> list[int]:
+                     date_from: date | str | None = None, date_to: date | str | None = None,
+                     person_ids: Sequence[int] = ()) -> list[int]:
         """Every photo a saved query matches, for smart albums: the relevance cutoff decides
-        how far a visual query reaches, not a page size."""
+        how far a visual query reaches, not a page size. `person_ids`: all must be in the photo
+        (by id, so renaming a person keeps their album)."""
+        if person_ids:
+            allowed = PhotoFilter(people=tuple((int(p),) for p in person_ids)).photo_ids(self._db)
+            if not allowed.size:
+                return []
+            if not (text or tags or place or date_from or date_to):
+                return [r[0] for r in self._photos_by_date(allowed, None)]
+            keep = set(allowed.tolist())
+            results = self.search(text, limit=None, tag=tuple(tags), place=place, date_from=date_from, date_to=date_to)
+            return [hit.photo_id for hit in results if hit.photo_id in keep]
         results = self.search(text, limit=None, tag=tuple(tags), place=place, date_from=date_from,
                               date_to=date_to)
         return [hit.photo_id for hit in results]
@@ -317,6 +341,9 @@ class _Context:
         if self.filters.album:
             for photo_id in details:
                 details[photo_id].append(f"in album '{self.filters.album}'")
+        if self.filters.people_names:
+            for photo_id in details:
+                details[photo_id].append("with " + " and ".join(self.filters.people_names))
         return details
 
 

