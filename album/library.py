@@ -33,6 +33,7 @@ from album.services.reading import PhotoReader
 from album.services.models import LibraryModels
 from album.services.gazetteer import Gazetteer
 from album.services.places import PhotoPlaces
+from album.services.relevance import RelevanceCutoff
 from album.services.search import SearchResults, SearchService
 from album.services.tagging import Tag, TaggingService
 from album.services.trash import TrashService
@@ -76,11 +77,14 @@ class Library:
         self._closed = False
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
         self.labels = LabelRepository(self.database)
-        self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
+        # One relevance cut for search, smart albums and tagging: they agree on what a photo shows.
+        self.relevance = RelevanceCutoff(self.database)
+        self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model,
+                                      relevance=self.relevance)
         self.places = PhotoPlaces(self.database, gazetteer if gazetteer is not None else Gazetteer())
         self.searching = SearchService(
             self.database, self.photos, self.embeddings, self.places,
-            lambda: self.model, self.vector_index, lambda: self.model_id,
+            lambda: self.model, self.vector_index, lambda: self.model_id, relevance=self.relevance,
         )
         self.albums = AlbumService(self.database, self._run_smart_query)
         self.trash = TrashService(self.database, send_to_trash, forget_photos=self._forget_photos)
@@ -244,6 +248,7 @@ class Library:
             summary.moved, summary.removed, summary.unchanged = len(plan.moved), len(plan.removed), plan.unchanged
             pipeline.run(plan.to_read, summary, progress, cancel)
             self.models.save_indexes()
+            self._fill_baselines()
             if summary.photo_ids and self.labels.list():
                 self.tagging.retag(summary.photo_ids)
             if summary.photo_ids:
@@ -259,6 +264,12 @@ class Library:
             return summary
         finally:
             self._index_lock.release()
+
+    def _fill_baselines(self) -> None:
+        """Relevance baselines for photos embedded since (and, once, for a library from before them):
+        computed from stored vectors, so nothing is decoded or embedded again."""
+        for source in self.models.sources_to_index():
+            self.relevance.fill(self.models.load(source))
 
     def _scopes(self, paths: Iterable[str | Path] | None) -> list[tuple[Path, Folder]]:
         folders = self.folders.list()
