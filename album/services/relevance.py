@@ -62,7 +62,7 @@ class Calibration:
     sentence: float
     # Never cut to nothing when something clearly matches: the best photo is kept when its margin
     # is within this much of the threshold (a 30-photo library with one piano).
-    slack: float = 1.0
+    slack: float = 0.5
     source: str = ""
 
 
@@ -123,6 +123,15 @@ def is_phrase(text: str) -> bool:
     return len(text.split()) <= PHRASE_MAX_WORDS
 
 
+ARTICLES = frozenset({"a", "an", "the", "some"})
+
+
+def _without_article(text: str) -> str:
+    """'a grand piano' → 'grand piano': the label templates supply their own ('a photo of a {}.')."""
+    words = text.split()
+    return " ".join(words[1:]) if len(words) > 1 and words[0].lower() in ARTICLES else text
+
+
 def query_vectors(model: EmbeddingModel, texts: Sequence[str]) -> np.ndarray:
     """Unit vectors for query terms: a phrase as tagging embeds a label (the model's prompt
     ensemble; album-mini grounds words it never learned), a sentence as it is. [n, dim]"""
@@ -133,7 +142,7 @@ def query_vectors(model: EmbeddingModel, texts: Sequence[str]) -> np.ndarray:
     sentences = [i for i, text in enumerate(texts) if not is_phrase(text)]
     parts = {}
     if phrases:
-        parts.update(zip(phrases, label_vectors(model, [texts[i] for i in phrases])))
+        parts.update(zip(phrases, label_vectors(model, [_without_article(texts[i]) for i in phrases])))
     if sentences:
         parts.update(zip(sentences, model.encode_texts([texts[i] for i in sentences])))
     if parts:

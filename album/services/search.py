@@ -222,7 +222,7 @@ class SearchService:
             floor = self._relevance.lowest(model) + threshold / logit_scale(model)
             fresh = keep[judged_before:]
             if (k >= results.candidates or ids.size < k or float(judged.min(initial=np.inf)) < floor
-                    or fresh.mean(initial=0.0) < EXPAND_WHILE_PASSING):
+                    or (fresh.mean() if fresh.size else 0.0) < EXPAND_WHILE_PASSING):
                 break
             judged_before, k = ids.size, min(k * 2, results.candidates)
         results.method = ranked.method

@@ -99,7 +99,8 @@ class TaggingService:
     def probabilities(self, photo_vectors: np.ndarray, labels: list[Label]) -> np.ndarray:
         """[n_photos, n_labels] in 0-1: 0.5 where search starts showing the photo for the label."""
         model = self._model()
-        margins = self._relevance.margins(model, photo_vectors, self.label_matrix(labels))
+        margins = self._relevance.margins(model, photo_vectors, self.label_matrix(labels)).astype(np.float64)
+        # float64: a clear match sits tens of logits above the threshold, where float32 rounds to 1.
         return 1.0 / (1.0 + np.exp(-(margins - self._relevance.threshold(model, phrase=True))))
 
     def rank_labels(self, photo_vector: np.ndarray, labels: list[Label] | None = None) -> list[tuple[str, float]]:
