@@ -35,6 +35,7 @@ from album.services.models import LibraryModels
 from album.services.people import FaceScanSummary, PeopleError, PeopleService
 from album.services.gazetteer import Gazetteer
 from album.services.places import PhotoPlaces
+from album.services.relevance import RelevanceCutoff
 from album.services.search import SearchResults, SearchService
 from album.services.tagging import Tag, TaggingService
 from album.services.trash import TrashService
@@ -78,7 +79,10 @@ class Library:
         self._closed = False
         self._index_lock = filelock.FileLock(str(self.path / "indexing.lock"))
         self.labels = LabelRepository(self.database)
-        self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model)
+        # One relevance cut for search, smart albums and tagging: they agree on what a photo shows.
+        self.relevance = RelevanceCutoff(self.database)
+        self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model,
+                                      relevance=self.relevance)
         self.places = PhotoPlaces(self.database, gazetteer if gazetteer is not None else Gazetteer())
         self.people = PeopleService(
             self.database, self.settings, self.path / "faces", on_names_changed=self._sync_person_albums
@@ -86,6 +90,7 @@ class Library:
         self.searching = SearchService(
             self.database, self.photos, self.embeddings, self.places,
             lambda: self.model, self.vector_index, lambda: self.model_id, people=self.people.names,
+            relevance=self.relevance,
         )
         self.albums = AlbumService(self.database, self._run_smart_query)
         self.trash = TrashService(self.database, send_to_trash, forget_photos=self._forget_photos)
@@ -253,6 +258,7 @@ class Library:
             summary.moved, summary.removed, summary.unchanged = len(plan.moved), len(plan.removed), plan.unchanged
             pipeline.run(plan.to_read, summary, progress, cancel)
             self.models.save_indexes()
+            self._fill_baselines()
             if summary.photo_ids and self.labels.list():
                 self.tagging.retag(summary.photo_ids)
             if summary.photo_ids:
@@ -292,6 +298,12 @@ class Library:
 
     def _sync_person_albums(self) -> None:
         self.albums.sync_person_albums(self.people.named())
+
+    def _fill_baselines(self) -> None:
+        """Relevance baselines for photos embedded since (and, once, for a library from before them):
+        computed from stored vectors, so nothing is decoded or embedded again."""
+        for source in self.models.sources_to_index():
+            self.relevance.fill(self.models.load(source))
 
     def _scopes(self, paths: Iterable[str | Path] | None) -> list[tuple[Path, Folder]]:
         folders = self.folders.list()

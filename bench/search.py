@@ -9,7 +9,7 @@ built from the database by `open_synced_index`, as a real library would rebuild 
      basis of `ranking.EXACT_MAX_CANDIDATES` and `ranking.POSTFILTER_MAX_K`);
   3. p50/p95 latency of `SearchService.search(text)` over the Python API, text encode included,
      default options (limit 50, relevance cutoff on).
-`--relevance` instead calibrates the relevance cutoff's margin on real photos with album-mini.
+The relevance cut is measured and calibrated by `bench.relevance`.
 
 The text encoder is album-mini when its resources are built; otherwise a stand-in (the tiny
 random open_clip text tower projected to --dim) and the table says so: album-mini's MiniLM
@@ -237,7 +237,7 @@ def run_size(n: int, model, args) -> dict:
             result["filtered"] = filtered_table(service, index, n, queries, model.model_id,
                                                 args.fractions, args.filter_k, rng)
         for text in QUERY_TEXTS[:3]:
-            service.search(text)  # warm-up: neutral prompts, caches, ONNX sessions
+            service.search(text)  # warm-up: baselines into memory, caches, ONNX sessions
         samples = []
         for _ in range(args.rounds):
             for text in QUERY_TEXTS:
@@ -254,57 +254,6 @@ def run_size(n: int, model, args) -> dict:
     return result
 
 
-RELEVANCE_WORDS = [
-    "dog", "beach", "snow", "bicycle", "horse", "water", "grass", "ball", "child", "car", "street", "mountain",
-    "boat", "building", "baby", "football", "pool", "rock", "crowd", "bird", "sand", "ocean", "field", "tree",
-]
-
-
-def relevance_table(margins: list[float]) -> int:
-    """Calibrate `relevance.MARGIN` with album-mini on 800 Flickr8k *train* photos (val stays for
-    measuring the model): a photo is truly relevant to a word when one of its five captions uses
-    it. Per margin: precision, recall and photos kept per query, over RELEVANCE_WORDS."""
-    import csv
-    import re
-
-    from PIL import Image
-
-    from album.models import load_model
-    from album.services.relevance import RelevanceCutoff
-
-    data = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "flickr8k"
-    captions: dict[str, list[str]] = {}
-    with open(data / "captions.csv") as f:
-        for row in csv.DictReader(f):
-            if row["split"] == "train":
-                captions.setdefault(row["file"], []).append(row["caption"].lower())
-    files = sorted(captions)[::8][:800]
-    model = load_model("album-mini")
-    images = []
-    for start in range(0, len(files), 32):
-        batch = [Image.open(data / name).convert("RGB") for name in files[start : start + 32]]
-        images.append(model.encode_images(batch))
-    vectors = np.concatenate(images)
-    cutoff = RelevanceCutoff()
-    baseline = cutoff.baseline(model, vectors)
-    print(f"relevance cutoff on album-mini, Flickr8k train ({len(files)} photos), {len(RELEVANCE_WORDS)} one-word queries")
-    print(f"{'margin':>7}{'precision':>10}{'recall':>8}{'F1':>6}{'kept/query':>11}")
-    truth = {w: np.array([any(re.search(rf"\b{w}s?\b", c) for c in captions[name]) for name in files])
-             for w in RELEVANCE_WORDS}
-    queries = model.encode_texts(RELEVANCE_WORDS)
-    for margin in margins:
-        tp = fp = fn = 0
-        for word, query in zip(RELEVANCE_WORDS, queries):
-            kept = vectors @ query > baseline + margin
-            tp += int((kept & truth[word]).sum())
-            fp += int((kept & ~truth[word]).sum())
-            fn += int((~kept & truth[word]).sum())
-        precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-        print(f"{margin:>7.3f}{precision:>10.3f}{recall:>8.3f}{f1:>6.3f}{(tp + fp) / len(RELEVANCE_WORDS):>11.1f}")
-    return 0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -317,11 +266,7 @@ def main() -> int:
     parser.add_argument("--skip-filtered", action="store_true")
     parser.add_argument("--workdir", default=None, help="where the temporary libraries go (default: system temp)")
     parser.add_argument("--keep", action="store_true", help="keep the libraries (in --workdir) for later runs")
-    parser.add_argument("--relevance", type=float, nargs="*", metavar="MARGIN",
-                        help="instead: calibrate the relevance cutoff on album-mini for these margins")
     args = parser.parse_args()
-    if args.relevance is not None:
-        return relevance_table(args.relevance or [-0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.05, 0.08])
     # Always measure the ef search itself uses at each size (ranking.ef_for), beside the sweep.
     args.efs = sorted(set(args.efs) | {ranking.ef_for(10, size=n) for n in args.sizes})
     model, label = load_text_model(args.dim)

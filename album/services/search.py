@@ -10,6 +10,7 @@ than the whole library.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,7 @@ from album.models.base import EmbeddingModel
 from album.services.places import PhotoPlace, PhotoPlaces, Place, normalise_name
 from album.services.query import ParsedQuery, QueryParser, WeightedTerm
 from album.services.ranking import VectorRanker, ef_for
-from album.services.relevance import RelevanceCutoff
+from album.services.relevance import RelevanceCutoff, is_phrase, logit_scale, query_vectors
 from album.services.search_filters import PhotoFilter, describe_filters
 from album.store.chunks import execute_in
 from album.store.database import Database
@@ -31,6 +32,12 @@ from album.store.embeddings import EmbeddingRepository
 from album.store.photos import PhotoRepository
 
 log = logging.getLogger(__name__)
+
+# The relevance cut first judges this many ranked photos (or the page size, if larger), and twice
+# as many while many of them pass: a clear query's matches are usually within the first 100.
+FETCH_MIN = 100
+EXPAND_WHILE_PASSING = 0.25  # ...while at least this share of the newly fetched ones pass
+QUERY_CACHE = 64  # query vectors remembered (a phrase costs a prompt ensemble to encode)
 
 class SearchError(AlbumError):
     """A search could not be run as asked."""
@@ -55,7 +62,8 @@ class SearchResults:
     notes: list[str] = field(default_factory=list)  # for the user: empty place, photos without GPS...
     parsed: ParsedQuery | None = None
     candidates: int = 0  # photos the filters allowed (all with a vector when unfiltered)
-    cut: int = 0  # near results left out by the relevance cutoff
+    cut: int = 0  # candidates the relevance cut left out ('Show all' brings them back, ranked)
+    matched: int = 0  # photos that pass the cut, also beyond the page: the 'N photos for ...' count
     method: str = ""  # how they were ranked: 'hnsw', 'post-filter', 'hnsw-filter', 'exact' ('' by date)
 
     def __iter__(self):
@@ -106,7 +114,9 @@ class SearchService:
         self._model_id = model_id
         self._people = people or (lambda: {})
         self._parser = QueryParser(places, today, self._people)
-        self._relevance = relevance or RelevanceCutoff()
+        self._relevance = relevance or RelevanceCutoff(database)
+        self._query_lock = threading.Lock()
+        self._query_cache: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self.ranker = VectorRanker(embeddings)
 
     # --- text search ---------------------------------------------------------------------------
@@ -188,16 +198,12 @@ class SearchService:
         query, positive = self._query_vectors(model, terms)
         index = self._index()
         results.candidates = len(index) if allowed is None else int(allowed.size)
-        k = results.candidates if show_all else min(limit, results.candidates)
-        ranked = self.ranker.nearest(index, model_id, query, k, allowed, exhaustive=show_all)
-        ids, scores, results.method = ranked.ids, ranked.scores, ranked.method
-        if not show_all and ids.size and positive is not None:
-            vectors = self._vectors(model_id, ids)
-            keep = self._relevance.relevant(model, vectors, positive)
-            results.cut = int((~keep).sum())
-            ids, scores = ids[keep], scores[keep]
-            if results.cut and not ids.size:
-                results.notes.append(f"nothing matches '{results.parsed.visual_text}' clearly; show all to see the closest")
+        if show_all or positive is None:
+            k = results.candidates if show_all else min(limit, results.candidates)
+            ranked = self.ranker.nearest(index, model_id, query, k, allowed, exhaustive=show_all)
+            ids, scores, results.method = ranked.ids, ranked.scores, ranked.method
+        else:
+            ids, scores = self._relevant(results, model, model_id, index, terms, query, positive, allowed, limit)
         paths = self._photos.paths(ids.tolist())
         details = context.details(self._places, self._db, ids)
         label = results.parsed.visual_text
@@ -206,6 +212,43 @@ class SearchService:
                 why = "; ".join([f"matches '{label}' ({score:.2f})", *details.get(photo_id, [])])
                 results.hits.append(SearchHit(photo_id, paths[photo_id], float(score), why))
         return results
+
+    def _relevant(self, results: SearchResults, model: EmbeddingModel, model_id: str, index: VectorIndex,
+                  terms: Sequence[WeightedTerm], query: np.ndarray, positive: np.ndarray,
+                  allowed: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ranked photos that pass the relevance cut, at most `limit`, best first.
+
+        Fetches the top FETCH_MIN (or `limit`), then twice as many while a good share of the newly
+        fetched photos pass; never past the score where no photo could pass (the lowest baseline
+        plus the threshold). Baselines come from memory: cutting reads no vectors. `results.matched` counts every photo that passes (also
+        beyond `limit`: the 'N photos' a user is told), `results.cut` the rest of the candidates.
+        """
+        phrase = all(is_phrase(t.text) for t in terms if t.weight > 0)
+        threshold = self._relevance.threshold(model, phrase)
+        same = all(t.weight > 0 for t in terms)  # the ranking scores are the cut's scores
+        k, judged_before = min(max(limit, FETCH_MIN), results.candidates), 0
+        while True:
+            ranked = self.ranker.nearest(index, model_id, query, k, allowed)
+            ids, scores = ranked.ids, ranked.scores
+            judged = scores if same else (self._vectors(model_id, ids) @ positive if ids.size else scores)
+            keep, margins = self._relevance.keep(model, ids, judged, phrase)
+            floor = self._relevance.lowest(model) + threshold / logit_scale(model)
+            fresh = keep[judged_before:]
+            if (k >= results.candidates or ids.size < k or float(judged.min(initial=np.inf)) < floor
+                    or (fresh.mean() if fresh.size else 0.0) < EXPAND_WHILE_PASSING):
+                break
+            judged_before, k = ids.size, min(k * 2, results.candidates)
+        results.method = ranked.method
+        if not keep.any() and ids.size:
+            # Never cut to nothing when the best photo nearly passes: one piano among 30 photos.
+            best = int(np.argmax(margins))
+            if margins[best] >= threshold - self._relevance.calibration(model).slack:
+                keep[best] = True
+        results.matched = int(keep.sum())
+        results.cut = results.candidates - results.matched
+        if not results.matched and ids.size:
+            results.notes.append(f"no photo clearly shows '{results.parsed.visual_text}'; show all to see the closest")
+        return ids[keep][:limit], scores[keep][:limit]
 
     def _by_date(self, results: SearchResults, allowed: np.ndarray | None, context: "_Context",
                  limit: int, show_all: bool) -> SearchResults:
@@ -238,13 +281,28 @@ class SearchService:
         The relevance cutoff judges photos by the positive terms only: 'beach - people' must
         still look like a beach, and subtracting 'people' is for the ranking.
         """
-        vectors = np.asarray(model.encode_texts([t.text for t in terms]), dtype=np.float32)
+        vectors = self._term_vectors(model, [t.text for t in terms])
         weights = np.array([t.weight for t in terms], dtype=np.float32)[:, None]
         query = (weights * vectors).sum(axis=0)
         if not (weights > 0).any():
             return _unit(query), None
         positive = (np.clip(weights, 0, None) * vectors).sum(axis=0)
         return _unit(query), _unit(positive)
+
+    def _term_vectors(self, model: EmbeddingModel, texts: list[str]) -> np.ndarray:
+        """Query terms as the cut and tagging read them (relevance.query_vectors), remembered for
+        the last QUERY_CACHE queries: a phrase is a small prompt ensemble, and a query is often
+        typed again (refined filters, Show all, smart albums)."""
+        key = (model.model_id, tuple(texts))
+        with self._query_lock:
+            vectors = self._query_cache.get(key)
+        if vectors is None:
+            vectors = query_vectors(model, texts)
+            with self._query_lock:
+                self._query_cache[key] = vectors
+                while len(self._query_cache) > QUERY_CACHE:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+        return vectors
 
     def _vectors(self, model_id: str, ids: np.ndarray) -> np.ndarray:
         found = dict()

@@ -1,11 +1,11 @@
 """Automatic tags from the user's labels: zero-shot scores of stored embeddings against label prompts.
 
-A label's score for a photo is how much better its prompts describe the photo than neutral
-captions do ("a photo", "an image"...), beyond search's calibrated relevance margin, squashed to
-0-1 with the model's own temperature:
-    p = sigmoid(scale * (cos(photo, label) - cos(photo, neutral) - margin)), margin = relevance.margin_for(model).
-So p = 0.5, the default threshold, is exactly where search would start showing the photo for
-the label's words, whatever the model. A photo gets a label when p reaches the label's threshold
+A label's score for a photo is search's relevance margin for the label's words (relevance.py: how
+the label competes with the photo's own best concepts, in logits) beyond the model's calibrated
+phrase threshold, squashed to 0-1:
+    p = sigmoid(margin(photo, label) - threshold)
+So p = 0.5, the default threshold, is exactly where search starts showing the photo for the
+label's words, whatever the model: a photo tagged "beach" is shown for "beach". A photo gets a label when p reaches the label's threshold
 and the label is among the photo's best few, so one strong subject does not drag in every
 related label. Everything works from stored vectors, so
 changing labels re-tags a whole library in seconds without decoding or embedding a photo.
@@ -22,7 +22,7 @@ import numpy as np
 from album.models.base import EmbeddingModel, l2_normalise
 from album.models.prompts import label_vectors
 from album.services.labels import Label, LabelRepository
-from album.services.relevance import NEUTRAL_PROMPTS, logit_scale, margin_for
+from album.services.relevance import RelevanceCutoff
 from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
@@ -57,8 +57,11 @@ class TaggingService:
         embeddings: EmbeddingRepository,
         labels: LabelRepository,
         model: Callable[[], EmbeddingModel],
+        *,
+        relevance: RelevanceCutoff | None = None,
     ):
         self._db = database
+        self._relevance = relevance or RelevanceCutoff(database)
         self._embeddings = embeddings
         self._labels = labels
         self._model = model
@@ -94,13 +97,11 @@ class TaggingService:
         return explain(label.name) if explain is not None and not label.prompts else ""
 
     def probabilities(self, photo_vectors: np.ndarray, labels: list[Label]) -> np.ndarray:
-        """[n_photos, n_labels] in 0-1: how much better each label fits than a neutral caption."""
+        """[n_photos, n_labels] in 0-1: 0.5 where search starts showing the photo for the label."""
         model = self._model()
-        scale = logit_scale(model)
-        neutral = np.stack([self._text_vector((prompt,)) for prompt in NEUTRAL_PROMPTS])
-        baseline = (photo_vectors @ neutral.T).max(axis=1, keepdims=True)
-        margins = photo_vectors @ self.label_matrix(labels).T - baseline - margin_for(model)
-        return 1.0 / (1.0 + np.exp(-scale * margins))
+        margins = self._relevance.margins(model, photo_vectors, self.label_matrix(labels)).astype(np.float64)
+        # float64: a clear match sits tens of logits above the threshold, where float32 rounds to 1.
+        return 1.0 / (1.0 + np.exp(-(margins - self._relevance.threshold(model, phrase=True))))
 
     def rank_labels(self, photo_vector: np.ndarray, labels: list[Label] | None = None) -> list[tuple[str, float]]:
         """Every label for one photo, best first, with its probability (for 'why' and previews)."""

@@ -224,12 +224,37 @@ def _faces(db: sqlite_utils.Database) -> None:
     )
 
 
+def _relevance(db: sqlite_utils.Database) -> None:
+    """Each photo's relevance baseline per model (services/relevance.py): how well the photo matches
+    its own best concepts, computed once from its vector so a search never reads vectors to cut."""
+    _run_statements(
+        db,
+        """
+        CREATE TABLE relevance_baselines (
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL,
+            concepts TEXT NOT NULL,  -- which vocabulary and model weights made it; another: recompute
+            baseline REAL NOT NULL,  -- cosine units of that model
+            PRIMARY KEY (photo_id, model_id)
+        ) WITHOUT ROWID;
+        -- A new or removed vector makes its baseline stale; the next fill recomputes it.
+        CREATE TRIGGER relevance_baselines_new_vector AFTER INSERT ON embeddings BEGIN
+            DELETE FROM relevance_baselines WHERE photo_id = NEW.photo_id AND model_id = NEW.model_id;
+        END;
+        CREATE TRIGGER relevance_baselines_gone_vector AFTER DELETE ON embeddings BEGIN
+            DELETE FROM relevance_baselines WHERE photo_id = OLD.photo_id AND model_id = OLD.model_id;
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
     ("0003_trash_keeps_user_state", _trash_keeps_user_state),
     ("0008_metadata", _metadata),
     ("0006_faces", _faces),
+    ("0005_relevance", _relevance),
 ]
 
 

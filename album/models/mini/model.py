@@ -125,6 +125,8 @@ class AlbumMiniModel:
                  resources_dir: Path | None = None):
         self._image = image_session
         self._resources_dir = resources_dir
+        self._heads_file = resources_dir / WEIGHTS_FILE if resources_dir is not None else None
+        self._concepts = None
         self._grounding = None
         self._grounding_lock = threading.Lock()
         self.image_size = image_size
@@ -179,6 +181,19 @@ class AlbumMiniModel:
         if grounding is None:
             return ensemble_label_vectors(labels, self.encode_texts)
         return grounding.vectors(labels)
+
+    def concept_vectors(self) -> np.ndarray | None:
+        """The 1,000 ImageNet class texts the image head was trained against, through the text
+        head: the vocabulary relevance baselines use (services/relevance.py), with no text to
+        encode. None without the heads file: the caller encodes the concept names instead."""
+        from album.models.mini import grounding
+
+        if self._heads_file is None:
+            return None
+        with self._grounding_lock:
+            if self._concepts is None:
+                self._concepts = grounding.class_vectors(self._heads_file)
+            return self._concepts
 
     def explain_label(self, label: str) -> str:
         grounding = self._label_grounding()

@@ -46,6 +46,7 @@ class SearchOutcome:
     similar_to: int | None = None  # find-similar: the photo the results look like (the first hit)
     similar_name: str = ""  # its file name
     cut: int = 0  # near results the relevance cutoff left out (show all brings them back)
+    matched: int = 0  # photos that pass the cutoff, also beyond the page
 
     @property
     def no_good_matches(self) -> bool:
@@ -87,7 +88,8 @@ def _outcome(text: str, results, similar_to: int | None = None) -> SearchOutcome
         for hit in getattr(results, "hits", results)
     ]
     notes = [str(note) for note in getattr(results, "notes", [])]
-    return SearchOutcome(text, hits, notes, similar_to, int(getattr(results, "cut", 0) or 0))
+    return SearchOutcome(text, hits, notes, similar_to, int(getattr(results, "cut", 0) or 0),
+                         int(getattr(results, "matched", 0) or 0))
 
 
 def _why(why) -> str:

@@ -139,7 +139,8 @@ class LibraryPage(QWidget):
             text = f"<b>No good matches</b> for “{_escape(outcome.text)}”." if outcome.text else "<b>No photos</b> match the filters."
         else:
             what = f" for “{_escape(outcome.text)}”" if outcome.text else ""
-            text = f"{formatting.count(len(outcome.hits), 'photo')}{what}, best match first"
+            shown = max(len(outcome.hits), getattr(outcome, "matched", 0))  # the page may hold fewer
+            text = f"{formatting.count(shown, 'photo')}{what}, best match first"
         if outcome.cut:
             text += f" &nbsp;<a href='all'>Show all</a> ({formatting.count(outcome.cut, 'weaker match', 'weaker matches')} left out)"
         if outcome.notes:
