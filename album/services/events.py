@@ -1,0 +1,455 @@
+"""Events and trips: albums that organise themselves, and stay organised as photos arrive.
+
+`organise()` groups every photo with a capture date (event_grouping.py), applies the user's
+decisions, and brings the event albums up to date: an event that gained photos keeps its album
+(and the user's name for it), new events get albums, events that are gone lose theirs. Only
+what changed is written, and titles and covers are worked out only for events that changed,
+so running it after every index run is cheap.
+
+The user's decisions (rename, merge, split at a photo, hide) are stored with the content
+hashes of the photos they were about, not photo ids or album ids: they survive re-indexing,
+renamed files, and regrouping, and are applied again in the order they were made.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from album.errors import AlbumError
+from album.services.albums import UnknownAlbum
+from album.services.event_covers import choose_cover
+from album.services.event_grouping import DEFAULT_RULES, GroupingRules, Home, Timeline, find_events, find_home
+from album.services.event_titles import CityFinder, event_title, spot_for, standout_tag, trip_places
+from album.services.gazetteer import Gazetteer
+from album.services.perceptual_hashes import PerceptualHashCache
+from album.services.places import PhotoPlaces
+from album.store.database import Database
+from album.store.events import Decision, EventRepository, StoredEvent
+from album.store.settings import SettingsRepository
+
+log = logging.getLogger(__name__)
+
+HOME_SETTING = "events_home"
+# Why a library has no events (EventsSummary.reason); the CLI and GUI put it in words.
+NO_PHOTOS, NO_CAPTURE_DATES, NO_BUSY_DAYS = "no_photos", "no_capture_dates", "no_busy_days"
+
+
+@dataclass
+class EventsSummary:
+    events: int = 0  # visible events after the run
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    hidden: int = 0
+    photos_in_events: int = 0
+    dated: int = 0  # photos with an EXIF capture date: the ones grouped
+    unsure: int = 0  # dated only by file time: left out
+    undated: int = 0
+    home: dict | None = None  # {"lat", "lon", "source"}
+    reason: str | None = None  # why there are no events: NO_PHOTOS, NO_CAPTURE_DATES, NO_BUSY_DAYS
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Event:
+    album_id: int
+    name: str
+    title: str
+    away: bool  # a trip away from home
+    starts_at: datetime
+    ends_at: datetime
+    places: tuple[str, ...]
+    cover_photo_id: int | None
+    photo_count: int
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "title": self.title, "kind": "event", "trip": self.away,
+                "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat(),
+                "places": list(self.places), "cover_photo_id": self.cover_photo_id, "photos": self.photo_count}
+
+
+@dataclass
+class _Group:
+    photo_ids: list[int]  # in capture order
+    away: bool
+    name: str | None = None  # the user's name for it
+    hidden: bool = False
+    album_id: int | None = None  # the event album it continues
+    title: str = ""
+    places: tuple[str, ...] = ()
+    cover: int | None = None
+
+
+@dataclass(frozen=True)
+class OnThisDay:
+    year: int
+    photo_ids: list[int]
+
+
+@dataclass(frozen=True)
+class TimelineSection:
+    """A stretch of the library: one event, or the other photos of a month."""
+
+    title: str
+    event: Event | None
+    photo_ids: list[int]
+    starts_at: str
+
+
+class EventService:
+    def __init__(
+        self,
+        database: Database,
+        places: PhotoPlaces,
+        gazetteer: Gazetteer,
+        settings: SettingsRepository,
+        thumbnail_for_hash: Callable[[str], Path],
+        model_id: Callable[[], str | None],
+        rules: GroupingRules = DEFAULT_RULES,
+    ):
+        self._db = database
+        self._repo = EventRepository(database)
+        self._places = places
+        self._cities = CityFinder(gazetteer)
+        self._settings = settings
+        self._thumbnail_for_hash = thumbnail_for_hash
+        self._phashes = PerceptualHashCache(database, thumbnail_for_hash)
+        self._model_id = model_id
+        self.rules = rules
+
+    # --- home ---------------------------------------------------------------------------------
+
+    def home(self) -> Home | None:
+        """Where the user set home; None when album works it out from the photos."""
+        stored = self._settings.get(HOME_SETTING)
+        if not stored:
+            return None
+        data = json.loads(stored)
+        return Home(float(data["lat"]), float(data["lon"]), "user")
+
+    def set_home(self, lat: float | None, lon: float | None = None) -> None:
+        """Set home (None: work it out from where most photos are taken); regroup on the next run."""
+        if lat is None or lon is None:
+            self._settings.set(HOME_SETTING, None)
+        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise AlbumError(f"not a position on Earth: {lat}, {lon}")
+        else:
+            self._settings.set(HOME_SETTING, json.dumps({"lat": lat, "lon": lon}))
+
+    # --- organising ---------------------------------------------------------------------------
+
+    def organise(self, *, refresh: bool = False) -> EventsSummary:
+        """Group the library into events and bring the event albums up to date.
+
+        refresh: work out every event's title and cover again (e.g. after tags changed), not
+        only those of events whose photos changed.
+        """
+        started = time.monotonic()
+        photos = self._repo.dated_photos()
+        summary = EventsSummary(dated=len(photos.ids), unsure=photos.unsure, undated=photos.undated)
+        timeline = Timeline.build(photos.ids, photos.times, photos.lat, photos.lon)
+        hashes = dict(zip(photos.ids.tolist(), photos.hashes))
+        home = self.home() or find_home(timeline, self.rules)
+        if home:
+            summary.home = {"lat": round(home.lat, 5), "lon": round(home.lon, 5), "source": home.source}
+        times = dict(zip(timeline.ids.tolist(), timeline.times.tolist()))
+        groups = [_Group(timeline.ids[e.members].tolist(), e.away) for e in find_events(timeline, home, self.rules)]
+        on_trips = {p for g in groups if g.away for p in g.photo_ids}
+        groups = _apply_decisions(groups, self._repo.decisions(), hashes, times)
+        for group in groups:  # a merged or split event is a trip when most of its photos were
+            group.away = 2 * sum(p in on_trips for p in group.photo_ids) >= len(group.photo_ids)
+        visible = [g for g in groups if not g.hidden]
+        summary.hidden = len(groups) - len(visible)
+        self._write(visible, times, refresh, summary)
+        summary.events = len(visible)
+        summary.photos_in_events = sum(len(g.photo_ids) for g in visible)
+        if not visible:
+            summary.reason = (NO_PHOTOS if not (summary.dated or summary.unsure or summary.undated)
+                              else NO_CAPTURE_DATES if not summary.dated else NO_BUSY_DAYS)
+        summary.seconds = round(time.monotonic() - started, 3)
+        return summary
+
+    def _write(self, groups: list[_Group], times: dict[int, int], refresh: bool, summary: EventsSummary) -> None:
+        stored = {e.album_id: e for e in self._repo.events()}
+        members = self._repo.members()
+        _match_albums(groups, members)
+        changed = [g for g in groups if g.album_id is None or refresh or set(g.photo_ids) != members.get(g.album_id)]
+        self._describe(changed, times)
+        changed_ids = {id(g) for g in changed}
+        for group in groups:
+            if id(group) not in changed_ids:
+                old = stored[group.album_id]
+                group.title, group.places, group.cover = old.title, old.places, old.cover_photo_id
+        gone = set(stored) - {g.album_id for g in groups}
+        _assign_names(groups, self._repo.album_names() - {e.name for e in stored.values()})
+        renamed = {id(g) for g in groups if g.album_id in stored and stored[g.album_id].name != g.name}
+        with self._db.write() as db:
+            EventRepository.delete(db, gone)
+            for group in groups:  # free every changing name first: two events may swap names
+                if id(group) in renamed:
+                    EventRepository.rename_album(db, group.album_id, f"\x00event {group.album_id}")
+            for group in groups:
+                if id(group) in changed_ids or id(group) in renamed:
+                    record = StoredEvent(
+                        group.album_id or 0, group.name, group.title, group.away,
+                        _iso(times[group.photo_ids[0]]), _iso(times[group.photo_ids[-1]]), group.places,
+                        group.cover, len(group.photo_ids),
+                    )
+                    existed = group.album_id is not None
+                    group.album_id = self._repo.save(db, group.album_id, group.name, record, group.photo_ids,
+                                                     members.get(group.album_id) if existed else None)
+                    summary.updated += existed
+                    summary.created += not existed
+        summary.removed = len(gone)
+
+    def _describe(self, groups: list[_Group], times: dict[int, int]) -> None:
+        """Titles, places and covers for these groups."""
+        if not groups:
+            return
+        tag_shares = self._repo.tag_shares() if any(not g.away for g in groups) else {}
+        model_id = self._model_id()
+        for group in groups:
+            start, end = _datetime(times[group.photo_ids[0]]), _datetime(times[group.photo_ids[-1]])
+            tag = None
+            if group.away:
+                group.places = tuple(self._trip_places(group.photo_ids))
+            else:
+                group.places = ()
+                tags = self._repo.visible_tags(group.photo_ids)
+                tag = standout_tag([tags.get(p, []) for p in group.photo_ids], tag_shares)
+            group.title = event_title(start, end, group.places, tag)
+            group.cover = self._cover(group.photo_ids, model_id)
+        log.info("described %d events", len(groups))
+
+    def _trip_places(self, photo_ids: Sequence[int]) -> list[str]:
+        self._places.fill_missing()
+        order = {p: i for i, p in enumerate(photo_ids)}
+        rows = sorted(self._repo.positions(photo_ids), key=lambda r: order[r[0]])  # in capture order
+        known = self._places.of([r[0] for r in rows])
+        spots = [spot_for(self._cities.city_at(lat, lon), known.get(photo_id)) for photo_id, lat, lon in rows]
+        return trip_places(spots)
+
+    def _cover(self, photo_ids: Sequence[int], model_id: str | None) -> int | None:
+        vectors = self._repo.vectors(model_id, photo_ids) if model_id else {}
+        hashes = self._repo.content_hashes(photo_ids)
+        stored = self._phashes.stored(hashes.values())
+        phashes = {p: stored[h] for p, h in hashes.items() if h in stored}
+
+        def thumbnail(photo_id: int) -> Path | None:
+            return self._thumbnail_for_hash(hashes[photo_id]) if photo_id in hashes else None
+
+        return choose_cover(list(photo_ids), vectors, phashes, thumbnail)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def list(self) -> list[Event]:
+        """The visible events, oldest first."""
+        return [_event(e) for e in self._repo.events()]
+
+    def get(self, name: str) -> Event:
+        for event in self.list():
+            if event.name == name:
+                return event
+        raise UnknownAlbum(f"there is no event called {name!r}")
+
+    def hidden(self) -> list[str]:
+        """Titles of the events the user hid (to show them again with `unhide`)."""
+        return [d.value or "" for d in self._repo.decisions() if d.action == "hide"]
+
+    def photo_ids(self, name: str) -> list[int]:
+        """An event's photos in the order they were taken."""
+        return self._repo.photo_ids(self.get(name).album_id)
+
+    def on_this_day(self, day: date | None = None) -> list[OnThisDay]:
+        """Photos taken on this day's date in earlier years, most recent year first."""
+        day = day or date.today()
+        by_year: dict[int, list[int]] = {}
+        for photo_id, taken_at in self._repo.taken_on_day(f"{day.month:02d}-{day.day:02d}", day.year):
+            by_year.setdefault(int(taken_at[:4]), []).append(photo_id)
+        return [OnThisDay(year, ids) for year, ids in by_year.items()]
+
+    def timeline(self) -> list[TimelineSection]:
+        """The library by event, newest first: each event, and between them each month's other photos."""
+        events = self.list()
+        in_event = self._repo.members()
+        event_of = {p: e for e in events for p in in_event.get(e.album_id, ())}
+        sections: dict[object, TimelineSection] = {}
+        for photo_id, taken_at in self._repo.taken_all():
+            event = event_of.get(photo_id)
+            key = event.album_id if event else (taken_at[:7] if taken_at else "undated")
+            if key not in sections:
+                title = event.name if event else _month_title(taken_at)
+                sections[key] = TimelineSection(title, event, [], event.starts_at.isoformat() if event else (taken_at or ""))
+            sections[key].photo_ids.append(photo_id)
+        return sorted(sections.values(), key=lambda s: s.starts_at, reverse=True)
+
+    # --- the user's decisions -----------------------------------------------------------------
+
+    def rename(self, name: str, new_name: str) -> EventsSummary:
+        new_name = new_name.strip()
+        if not new_name:
+            raise AlbumError("an event needs a name")
+        if new_name != name and new_name in self._repo.album_names():
+            raise AlbumError(f"there is already an album called {new_name!r}")
+        self._repo.add_decision("rename", self._hashes_of(name), value=new_name)
+        return self.organise()
+
+    def hide(self, name: str) -> EventsSummary:
+        event = self.get(name)
+        self._repo.add_decision("hide", self._hashes_of(name), value=event.title)
+        return self.organise()
+
+    def unhide(self, title: str) -> EventsSummary:
+        decisions = [d for d in self._repo.decisions() if d.action == "hide" and d.value == title]
+        if not decisions:
+            raise AlbumError(f"no hidden event is called {title!r}")
+        for decision in decisions:
+            self._repo.remove_decision(decision.id)
+        return self.organise()
+
+    def merge(self, names: Sequence[str]) -> EventsSummary:
+        if len(set(names)) < 2:
+            raise AlbumError("name two or more events to merge")
+        hashes = set().union(*(self._hashes_of(name) for name in names))
+        self._repo.add_decision("merge", hashes)
+        return self.organise()
+
+    def split(self, name: str, photo_id: int) -> EventsSummary:
+        """Split an event in two: the photos from `photo_id` on become an event of their own."""
+        ids = self.photo_ids(name)
+        if photo_id not in ids:
+            raise AlbumError(f"that photo is not in the event {name!r}")
+        if photo_id == ids[0]:
+            raise AlbumError(f"that photo is the first of {name!r}: split at a later one")
+        anchor = self._repo.content_hashes([photo_id]).get(photo_id)
+        if anchor is None:
+            raise AlbumError("that photo has no content hash yet: index it first")
+        self._repo.add_decision("split", self._hashes_of(name), anchor=anchor)
+        return self.organise()
+
+    def _hashes_of(self, name: str) -> set[str]:
+        return set(self._repo.content_hashes(self.photo_ids(name)).values())
+
+
+# --- applying decisions, matching albums ------------------------------------------------------
+
+
+def _apply_decisions(groups: list[_Group], decisions: list[Decision], hashes: dict[int, str | None],
+                     times: dict[int, int]) -> list[_Group]:
+    """Splits and merges reshape the groups in the order they were made; renames and hides then
+    name (or hide) the group holding most of the photos they were about."""
+    for decision in decisions:
+        if decision.action == "split":
+            groups = _split(groups, decision, hashes)
+        elif decision.action == "merge":
+            groups = _merge(groups, decision, hashes, times)
+    for decision in decisions:
+        if decision.action not in ("rename", "hide"):
+            continue
+        group = _holding_most(groups, decision.hashes, hashes)
+        if group is None:
+            continue
+        if decision.action == "hide":
+            group.hidden = True
+        else:
+            group.name = decision.value
+    return groups
+
+
+def _split(groups: list[_Group], decision: Decision, hashes: dict[int, str | None]) -> list[_Group]:
+    result = []
+    for group in groups:
+        at = next((i for i, p in enumerate(group.photo_ids) if hashes.get(p) == decision.anchor), None)
+        # Only the event the user split (mostly the same photos), and never at its first photo.
+        if at and _share(group.photo_ids, decision.hashes, hashes) >= 0.5:
+            result += [_Group(group.photo_ids[:at], group.away), _Group(group.photo_ids[at:], group.away)]
+        else:
+            result.append(group)
+    return result
+
+
+def _merge(groups: list[_Group], decision: Decision, hashes: dict[int, str | None],
+           times: dict[int, int]) -> list[_Group]:
+    joined = [g for g in groups if _share(g.photo_ids, decision.hashes, hashes) >= 0.5]
+    if len(joined) < 2:
+        return groups
+    ids = sorted({p for g in joined for p in g.photo_ids}, key=lambda p: (times[p], p))
+    merged = _Group(ids, any(g.away for g in joined))
+    rest = [g for g in groups if not any(g is j for j in joined)]
+    return sorted(rest + [merged], key=lambda g: (times[g.photo_ids[0]], g.photo_ids[0]))
+
+
+def _share(photo_ids: list[int], wanted: frozenset[str], hashes: dict[int, str | None]) -> float:
+    return sum(hashes.get(p) in wanted for p in photo_ids) / max(1, len(photo_ids))
+
+
+def _holding_most(groups: list[_Group], wanted: frozenset[str], hashes: dict[int, str | None]) -> _Group | None:
+    """The group holding most of the photos a decision was about, if it holds at least half of
+    those still in the library."""
+    present = {h for h in hashes.values() if h in wanted}
+    best, best_count = None, 0
+    for group in groups:
+        count = len({hashes.get(p) for p in group.photo_ids} & present)
+        if count > best_count:
+            best, best_count = group, count
+    return best if present and best_count * 2 >= len(present) else None
+
+
+def _match_albums(groups: list[_Group], members: dict[int, set[int]]) -> None:
+    """Each group continues the event album it shares most photos with (each album once)."""
+    album_of = {p: album_id for album_id, ids in members.items() for p in ids}
+    pairs = []
+    for index, group in enumerate(groups):
+        overlap: dict[int, int] = {}
+        for p in group.photo_ids:
+            if p in album_of:
+                overlap[album_of[p]] = overlap.get(album_of[p], 0) + 1
+        pairs += [(count, -index, album_id) for album_id, count in overlap.items()]
+    used: set[int] = set()
+    for _count, negative_index, album_id in sorted(pairs, reverse=True):
+        group = groups[-negative_index]
+        if group.album_id is None and album_id not in used:
+            group.album_id = album_id
+            used.add(album_id)
+
+
+def _assign_names(groups: list[_Group], taken: set[str]) -> None:
+    """Album names are unique: a second '24 Dec 2020' becomes '24 Dec 2020 (2)'."""
+    taken = set(taken)
+    for group in groups:
+        wanted = group.name or group.title
+        name, n = wanted, 2
+        while name in taken:
+            name, n = f"{wanted} ({n})", n + 1
+        group.name = name
+        taken.add(name)
+
+
+def _event(stored: StoredEvent) -> Event:
+    return Event(stored.album_id, stored.name, stored.title, stored.away, datetime.fromisoformat(stored.starts_at),
+                 datetime.fromisoformat(stored.ends_at), stored.places, stored.cover_photo_id, stored.photo_count)
+
+
+def _datetime(seconds: int) -> datetime:
+    return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
+
+
+def _iso(seconds: int) -> str:
+    return _datetime(seconds).isoformat()
+
+
+def _month_title(taken_at: str | None) -> str:
+    if not taken_at:
+        return "Undated"
+    from album.services.albums import MONTHS
+
+    return f"{MONTHS[int(taken_at[5:7]) - 1]} {taken_at[:4]}"
