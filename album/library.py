@@ -186,7 +186,7 @@ class Library:
             raise LibraryError(f"not a library folder: {path}")
         removed = self.folders.remove(folder)
         self._forget_photos(removed)
-        self._organise_events()
+        self._organise_events([])
         return len(removed)
 
     def list_folders(self) -> list[Folder]:
@@ -261,7 +261,7 @@ class Library:
             if not summary.cancelled:
                 self._finish_switch_if_complete()
             if summary.photo_ids or plan.removed:
-                self._organise_events()
+                self._organise_events(summary.photo_ids)
             summary.seconds = round(time.monotonic() - started, 3)
             if progress:
                 progress(Progress("done", len(plan.to_read), len(plan.to_read), len(summary.failed)))
@@ -369,10 +369,10 @@ class Library:
 
     # --- albums -------------------------------------------------------------------------------
 
-    def _organise_events(self) -> EventsSummary | None:
+    def _organise_events(self, changed: list[int]) -> EventsSummary | None:
         """Keep the event albums current after an index run; a failure here never fails the run."""
         try:
-            return self.events.organise()
+            return self.events.organise(changed=changed)
         except AlbumError:
             log.exception("could not organise events")
             return None

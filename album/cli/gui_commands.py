@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-VIEWS = ("library", "duplicates", "labels")
+VIEWS = ("library", "duplicates", "labels", "events")
 
 
 def register(commands) -> None:

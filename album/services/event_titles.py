@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
 
+import numpy as np
+
 from album.services.gazetteer import Gazetteer, Place
-from album.services.places import PhotoPlace, haversine_km
+from album.services.event_grouping import distance_km
+from album.services.places import PhotoPlace
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 # Photos taken before this hour belong to the evening before: a party that ends at 1 am is
@@ -102,33 +105,58 @@ def event_title(start: datetime, end: datetime, places: Sequence[str], tag: str 
 
 class CityFinder:
     """The city people would name for a GPS position: the most populous gazetteer city whose
-    radius covers it. A grid of 1° cells keeps each look-up to the few cities around."""
+    radius covers it. Cities sit in a grid of 1° cells, so a look-up weighs only the few around;
+    answers are remembered per ~1 km square, since a trip's photos gather in a few places."""
 
     def __init__(self, gazetteer: Gazetteer):
         self._gazetteer = gazetteer
-        self._grid: dict[tuple[int, int], list[Place]] | None = None
+        self._grid: dict[tuple[int, int], tuple[list[Place], np.ndarray]] | None = None
+        self._known: dict[tuple[float, float], Place | None] = {}
+        self._neighbourhoods: dict[tuple[int, int], tuple[list[Place], np.ndarray]] = {}
         self._lock = threading.Lock()
 
     def city_at(self, lat: float, lon: float) -> Place | None:
-        grid = self._cells()
-        best = None
-        cell_lat, cell_lon = math.floor(lat), math.floor(lon)
-        for dlat in (-1, 0, 1):
-            for dlon in (-1, 0, 1):
-                for city in grid.get((cell_lat + dlat, (cell_lon + dlon + 180) % 360 - 180), ()):
-                    if best is not None and city.population <= best.population:
-                        continue
-                    if haversine_km(lat, lon, city.lat, city.lon) <= city.radius_km:
-                        best = city
-        return best
+        key = (round(lat, 2), round(lon, 2))
+        if key not in self._known:
+            self._known[key] = self._look_up(lat, lon)
+        return self._known[key]
 
-    def _cells(self) -> dict[tuple[int, int], list[Place]]:
+    def _look_up(self, lat: float, lon: float) -> Place | None:
+        places, table = self._around(math.floor(lat), math.floor(lon))
+        if not places:
+            return None
+        distance = distance_km(table[:, 0], table[:, 1], lat, lon)
+        covering = np.flatnonzero(distance <= table[:, 2])
+        if covering.size == 0:
+            return None
+        return places[int(covering[np.argmax(table[covering, 3])])]
+
+    def _around(self, cell_lat: int, cell_lon: int) -> tuple[list[Place], np.ndarray]:
+        """The cities in a cell and its eight neighbours (lat, lon, radius_km, population), kept."""
+        key = (cell_lat, cell_lon)
+        if key not in self._neighbourhoods:
+            grid = self._cells()
+            places: list[Place] = []
+            tables = [np.empty((0, 4))]
+            for dlat in (-1, 0, 1):
+                for dlon in (-1, 0, 1):
+                    found = grid.get((cell_lat + dlat, (cell_lon + dlon + 180) % 360 - 180))
+                    if found:
+                        places += found[0]
+                        tables.append(found[1])
+            self._neighbourhoods[key] = (places, np.concatenate(tables))
+        return self._neighbourhoods[key]
+
+    def _cells(self) -> dict[tuple[int, int], tuple[list[Place], np.ndarray]]:
         with self._lock:
             if self._grid is None:
-                grid: dict[tuple[int, int], list[Place]] = {}
+                cells: dict[tuple[int, int], list[Place]] = {}
                 for city in self._gazetteer.cities():
-                    grid.setdefault((math.floor(city.lat), math.floor(city.lon)), []).append(city)
-                self._grid = grid
+                    cells.setdefault((math.floor(city.lat), math.floor(city.lon)), []).append(city)
+                self._grid = {
+                    key: (cities, np.array([[c.lat, c.lon, c.radius_km, c.population] for c in cities], np.float64))
+                    for key, cities in cells.items()
+                }
             return self._grid
 
 

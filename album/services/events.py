@@ -21,10 +21,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+import numpy as np
+
 from album.errors import AlbumError
 from album.services.albums import UnknownAlbum
 from album.services.event_covers import choose_cover
-from album.services.event_grouping import DEFAULT_RULES, GroupingRules, Home, Timeline, find_events, find_home
+from album.services.event_grouping import DAY, DEFAULT_RULES, GroupingRules, Home, Timeline, find_events, find_home
 from album.services.event_titles import CityFinder, event_title, spot_for, standout_tag, trip_places
 from album.services.gazetteer import Gazetteer
 from album.services.perceptual_hashes import PerceptualHashCache
@@ -36,6 +38,8 @@ from album.store.settings import SettingsRepository
 log = logging.getLogger(__name__)
 
 HOME_SETTING = "events_home"
+FOUND_HOME_SETTING = "events_home_found"  # home as last worked out from the photos (JSON, null: no GPS)
+SAMPLE = 60  # photos of an event weighed for its places, standout tag and cover
 # Why a library has no events (EventsSummary.reason); the CLI and GUI put it in words.
 NO_PHOTOS, NO_CAPTURE_DATES, NO_BUSY_DAYS = "no_photos", "no_capture_dates", "no_busy_days"
 
@@ -147,20 +151,39 @@ class EventService:
 
     # --- organising ---------------------------------------------------------------------------
 
-    def organise(self, *, refresh: bool = False) -> EventsSummary:
+    def organise(self, *, refresh: bool = False, changed: Sequence[int] | None = None) -> EventsSummary:
         """Group the library into events and bring the event albums up to date.
 
+        changed: the photos an index run added or re-read (None: regroup the whole library).
+        Only the stretches of time around them are regrouped, widened until no event crosses
+        their edges, so a run that adds a few photos costs little however big the library.
         refresh: work out every event's title and cover again (e.g. after tags changed), not
         only those of events whose photos changed.
         """
         started = time.monotonic()
-        photos = self._repo.dated_photos()
-        summary = EventsSummary(dated=len(photos.ids), unsure=photos.unsure, undated=photos.undated)
-        timeline = Timeline.build(photos.ids, photos.times, photos.lat, photos.lon)
-        hashes = dict(zip(photos.ids.tolist(), photos.hashes))
-        home = self.home() or find_home(timeline, self.rules)
+        windows = None if changed is None or refresh else self._windows(changed)
+        if windows is None:
+            photos = self._repo.dated_photos()
+            summary = EventsSummary(dated=len(photos.ids), unsure=photos.unsure, undated=photos.undated)
+            timeline = Timeline.build(photos.ids, photos.times, photos.lat, photos.lon)
+            home = self.home() or find_home(timeline, self.rules)
+            self._settings.set(FOUND_HOME_SETTING, json.dumps(home.__dict__ if home else None))
+            stored, members = self._repo.events(), self._repo.members()
+        elif not windows:  # nothing dated changed and no event lost photos
+            summary = EventsSummary(**self._repo.date_counts())
+            summary.events, summary.photos_in_events = self._repo.totals()
+            summary.seconds = round(time.monotonic() - started, 3)
+            return summary
+        else:
+            photos = self._repo.dated_photos(windows)
+            summary = EventsSummary(**self._repo.date_counts())
+            timeline = Timeline.build(photos.ids, photos.times, photos.lat, photos.lon)
+            home = self._found_home()
+            stored = self._repo.events(windows)
+            members = self._repo.members([e.album_id for e in stored])
         if home:
             summary.home = {"lat": round(home.lat, 5), "lon": round(home.lon, 5), "source": home.source}
+        hashes = dict(zip(photos.ids.tolist(), photos.hashes))
         times = dict(zip(timeline.ids.tolist(), timeline.times.tolist()))
         groups = [_Group(timeline.ids[e.members].tolist(), e.away) for e in find_events(timeline, home, self.rules)]
         on_trips = {p for g in groups if g.away for p in g.photo_ids}
@@ -169,18 +192,43 @@ class EventService:
             group.away = 2 * sum(p in on_trips for p in group.photo_ids) >= len(group.photo_ids)
         visible = [g for g in groups if not g.hidden]
         summary.hidden = len(groups) - len(visible)
-        self._write(visible, times, refresh, summary)
-        summary.events = len(visible)
-        summary.photos_in_events = sum(len(g.photo_ids) for g in visible)
-        if not visible:
+        self._write(visible, times, refresh, summary, {e.album_id: e for e in stored}, members)
+        summary.events, summary.photos_in_events = self._repo.totals()
+        if not summary.events:
             summary.reason = (NO_PHOTOS if not (summary.dated or summary.unsure or summary.undated)
                               else NO_CAPTURE_DATES if not summary.dated else NO_BUSY_DAYS)
         summary.seconds = round(time.monotonic() - started, 3)
         return summary
 
-    def _write(self, groups: list[_Group], times: dict[int, int], refresh: bool, summary: EventsSummary) -> None:
-        stored = {e.album_id: e for e in self._repo.events()}
-        members = self._repo.members()
+    def _found_home(self) -> Home | None:
+        user = self.home()
+        if user:
+            return user
+        found = json.loads(self._settings.get(FOUND_HOME_SETTING) or "null")
+        return Home(**found) if found else None
+
+    def _windows(self, changed: Sequence[int]) -> list[tuple[str, str]] | None:
+        """Stretches of time (ISO bounds) to regroup after `changed` photos were indexed; None
+        when the whole library should be regrouped."""
+        if self._settings.get(FOUND_HOME_SETTING) is None:
+            return None  # never grouped as a whole: home is not known yet
+        margin = max(self.rules.trip_gap_s, (self.rules.chain_days + 1) * DAY) + DAY
+        spans = [(t, t) for t in self._repo.capture_times(changed)]
+        # Events that lost photos (deleted files), or hold a changed photo that may have moved in time.
+        spans += [(_seconds(a), _seconds(b)) for a, b in self._repo.event_spans_to_redo(changed)]
+        intervals = _merged([(a - margin, b + margin) for a, b in spans])
+        while True:  # widen until no event crosses an edge
+            widened = intervals + [
+                (_seconds(a) - margin, _seconds(b) + margin)
+                for a, b in self._repo.event_spans_overlapping([(_iso(x), _iso(y)) for x, y in intervals])
+            ]
+            widened = _merged(widened)
+            if widened == intervals:
+                return [(_iso(a), _iso(b)) for a, b in intervals]
+            intervals = widened
+
+    def _write(self, groups: list[_Group], times: dict[int, int], refresh: bool, summary: EventsSummary,
+               stored: dict[int, StoredEvent], members: dict[int, set[int]]) -> None:
         _match_albums(groups, members)
         changed = [g for g in groups if g.album_id is None or refresh or set(g.photo_ids) != members.get(g.album_id)]
         self._describe(changed, times)
@@ -212,42 +260,42 @@ class EventService:
         summary.removed = len(gone)
 
     def _describe(self, groups: list[_Group], times: dict[int, int]) -> None:
-        """Titles, places and covers for these groups."""
+        """Titles, places and covers for these groups, from up to SAMPLE photos of each, every
+        fact loaded in one pass for all groups."""
         if not groups:
             return
-        tag_shares = self._repo.tag_shares() if any(not g.away for g in groups) else {}
-        model_id = self._model_id()
-        for group in groups:
-            start, end = _datetime(times[group.photo_ids[0]]), _datetime(times[group.photo_ids[-1]])
-            tag = None
-            if group.away:
-                group.places = tuple(self._trip_places(group.photo_ids))
-            else:
-                group.places = ()
-                tags = self._repo.visible_tags(group.photo_ids)
-                tag = standout_tag([tags.get(p, []) for p in group.photo_ids], tag_shares)
-            group.title = event_title(start, end, group.places, tag)
-            group.cover = self._cover(group.photo_ids, model_id)
-        log.info("described %d events", len(groups))
-
-    def _trip_places(self, photo_ids: Sequence[int]) -> list[str]:
-        self._places.fill_missing()
-        order = {p: i for i, p in enumerate(photo_ids)}
-        rows = sorted(self._repo.positions(photo_ids), key=lambda r: order[r[0]])  # in capture order
-        known = self._places.of([r[0] for r in rows])
-        spots = [spot_for(self._cities.city_at(lat, lon), known.get(photo_id)) for photo_id, lat, lon in rows]
-        return trip_places(spots)
-
-    def _cover(self, photo_ids: Sequence[int], model_id: str | None) -> int | None:
-        vectors = self._repo.vectors(model_id, photo_ids) if model_id else {}
-        hashes = self._repo.content_hashes(photo_ids)
+        samples = {id(g): _evenly(g.photo_ids, SAMPLE) for g in groups}
+        sampled = [p for g in groups for p in samples[id(g)]]
+        on_trips = [p for g in groups if g.away for p in samples[id(g)]]
+        at_home = [p for g in groups if not g.away for p in samples[id(g)]]
+        if on_trips:
+            self._places.fill_missing()
+        positions = self._repo.positions(on_trips)
+        known = self._places.of(list(positions))
+        tags = self._repo.visible_tags(at_home)
+        tag_shares = self._repo.tag_shares() if at_home else {}
+        hashes = self._repo.content_hashes(sampled)
         stored = self._phashes.stored(hashes.values())
         phashes = {p: stored[h] for p, h in hashes.items() if h in stored}
+        model_id = self._model_id()
+        vectors = self._repo.vectors(model_id, sampled) if model_id else {}
 
         def thumbnail(photo_id: int) -> Path | None:
             return self._thumbnail_for_hash(hashes[photo_id]) if photo_id in hashes else None
 
-        return choose_cover(list(photo_ids), vectors, phashes, thumbnail)
+        for group in groups:
+            sample = samples[id(group)]
+            start, end = _datetime(times[group.photo_ids[0]]), _datetime(times[group.photo_ids[-1]])
+            tag = None
+            if group.away:
+                spots = [spot_for(self._cities.city_at(*positions[p]), known.get(p)) for p in sample if p in positions]
+                group.places = tuple(trip_places(spots))
+            else:
+                group.places = ()
+                tag = standout_tag([tags.get(p, []) for p in sample], tag_shares)
+            group.title = event_title(start, end, group.places, tag)
+            group.cover = choose_cover(sample, vectors, phashes, thumbnail)
+        log.info("described %d events", len(groups))
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -260,6 +308,11 @@ class EventService:
             if event.name == name:
                 return event
         raise UnknownAlbum(f"there is no event called {name!r}")
+
+    def cover_hashes(self, events: Sequence[Event]) -> dict[int, str]:
+        """Content hash (the thumbnail's key) of each event's cover, by album id."""
+        hashes = self._repo.content_hashes([e.cover_photo_id for e in events if e.cover_photo_id is not None])
+        return {e.album_id: hashes[e.cover_photo_id] for e in events if e.cover_photo_id in hashes}
 
     def hidden(self) -> list[str]:
         """Titles of the events the user hid (to show them again with `unhide`)."""
@@ -441,6 +494,26 @@ def _event(stored: StoredEvent) -> Event:
 
 def _datetime(seconds: int) -> datetime:
     return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
+
+
+def _seconds(iso: str) -> int:
+    return int(np.datetime64(iso[:19], "s").astype(np.int64))
+
+
+def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(intervals):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _evenly(photo_ids: list[int], n: int) -> list[int]:
+    if len(photo_ids) <= n:
+        return list(photo_ids)
+    return [photo_ids[int(i)] for i in np.linspace(0, len(photo_ids) - 1, n)]
 
 
 def _iso(seconds: int) -> str:

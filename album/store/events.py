@@ -61,10 +61,16 @@ class EventRepository:
 
     # --- what grouping reads ----------------------------------------------------------------
 
-    def dated_photos(self) -> DatedPhotos:
+    def dated_photos(self, windows: Sequence[tuple[str, str]] | None = None) -> DatedPhotos:
+        """Photos with a capture time: all of them, or those taken inside the windows (ISO bounds)."""
+        where, params = "", []
+        if windows:
+            where = " AND (" + " OR ".join("taken_at BETWEEN ? AND ?" for _ in windows) + ")"
+            params = [bound for window in windows for bound in window]
         rows = self._db.query(
-            """SELECT id, taken_at, taken_at_source, gps_lat, gps_lon, content_hash FROM photos
-               WHERE status = 'ok'"""
+            f"""SELECT id, taken_at, taken_at_source, gps_lat, gps_lon, content_hash FROM photos
+                WHERE status = 'ok'{where}""",
+            tuple(params),
         )
         exif = [r for r in rows if r[1] and r[2] == "exif"]
         unsure = sum(1 for r in rows if r[1] and r[2] != "exif")
@@ -75,6 +81,28 @@ class EventRepository:
             np.array([np.nan if r[4] is None else r[4] for r in exif], np.float64),
             [r[5] for r in exif], unsure, len(rows) - len(exif) - unsure,
         )
+
+    def date_counts(self) -> dict[str, int]:
+        """How many photos have an EXIF capture time, only a file time, or no date."""
+        row = self._db.query(
+            """SELECT sum(taken_at IS NOT NULL AND taken_at_source = 'exif'),
+                      sum(taken_at IS NOT NULL AND coalesce(taken_at_source, '') != 'exif'),
+                      sum(taken_at IS NULL) FROM photos WHERE status = 'ok'"""
+        )[0]
+        return {"dated": row[0] or 0, "unsure": row[1] or 0, "undated": row[2] or 0}
+
+    def capture_times(self, photo_ids: Sequence[int]) -> list[int]:
+        """The EXIF capture times (seconds) of these photos."""
+        found = []
+        for chunk in _chunks(photo_ids):
+            found += [r[0] for r in self._db.query(
+                f"""SELECT taken_at FROM photos WHERE taken_at_source = 'exif' AND taken_at IS NOT NULL
+                    AND id IN ({','.join('?' * len(chunk))})""",
+                tuple(chunk),
+            )]
+        if not found:
+            return []
+        return np.array([t[:19] for t in found], dtype="datetime64[s]").astype(np.int64).tolist()
 
     def visible_tags(self, photo_ids: Sequence[int]) -> dict[int, list[str]]:
         tags: dict[int, list[str]] = {}
@@ -93,8 +121,8 @@ class EventRepository:
         rows = self._db.query("SELECT tag, count(*) FROM tags WHERE hidden = 0 GROUP BY tag")
         return {tag: n / total for tag, n in rows}
 
-    def positions(self, photo_ids: Sequence[int]) -> list[tuple[int, float, float]]:
-        """(id, lat, lon) of the photos that have GPS."""
+    def positions(self, photo_ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+        """(lat, lon) of the photos that have GPS."""
         found = []
         for chunk in _chunks(photo_ids):
             found += self._db.query(
@@ -102,7 +130,7 @@ class EventRepository:
                     AND id IN ({','.join('?' * len(chunk))})""",
                 tuple(chunk),
             )
-        return [(r[0], r[1], r[2]) for r in found]
+        return {r[0]: (r[1], r[2]) for r in found}
 
     def photo_ids(self, album_id: int) -> list[int]:
         """An event's photos in the order they were taken."""
@@ -141,26 +169,63 @@ class EventRepository:
 
     # --- events -----------------------------------------------------------------------------
 
-    def events(self) -> list[StoredEvent]:
+    def events(self, windows: Sequence[tuple[str, str]] | None = None) -> list[StoredEvent]:
+        """Every event, or those overlapping the windows (ISO bounds), oldest first."""
+        where, params = "", []
+        if windows:
+            where = "WHERE " + " OR ".join("(e.starts_at <= ? AND e.ends_at >= ?)" for _ in windows)
+            params = [bound for a, b in windows for bound in (b, a)]
         rows = self._db.query(
-            """SELECT e.album_id, a.name, e.title, e.away, e.starts_at, e.ends_at, e.places,
-                      e.cover_photo_id, e.photo_count
-               FROM events e JOIN albums a ON a.id = e.album_id ORDER BY e.starts_at, e.album_id"""
+            f"""SELECT e.album_id, a.name, e.title, e.away, e.starts_at, e.ends_at, e.places,
+                       e.cover_photo_id, e.photo_count
+                FROM events e JOIN albums a ON a.id = e.album_id {where} ORDER BY e.starts_at, e.album_id""",
+            tuple(params),
         )
         return [
             StoredEvent(r[0], r[1], r[2], bool(r[3]), r[4], r[5], tuple(json.loads(r[6] or "[]")), r[7], r[8])
             for r in rows
         ]
 
-    def members(self) -> dict[int, set[int]]:
-        """Each event album's photo ids."""
+    def members(self, album_ids: Sequence[int] | None = None) -> dict[int, set[int]]:
+        """Each event album's photo ids (of all events, or of these)."""
         members: dict[int, set[int]] = {}
-        rows = self._db.query(
-            "SELECT ap.album_id, ap.photo_id FROM album_photos ap JOIN events e ON e.album_id = ap.album_id"
-        )
+        if album_ids is None:
+            rows = self._db.query(
+                "SELECT ap.album_id, ap.photo_id FROM album_photos ap JOIN events e ON e.album_id = ap.album_id"
+            )
+        else:
+            rows = []
+            for chunk in _chunks(album_ids):
+                rows += self._db.query(
+                    f"SELECT album_id, photo_id FROM album_photos WHERE album_id IN ({','.join('?' * len(chunk))})",
+                    tuple(chunk),
+                )
         for album_id, photo_id in rows:
             members.setdefault(album_id, set()).add(photo_id)
         return members
+
+    def totals(self) -> tuple[int, int]:
+        """(events, photos in them)."""
+        row = self._db.query("SELECT count(*), coalesce(sum(photo_count), 0) FROM events")[0]
+        return row[0], row[1]
+
+    def event_spans_to_redo(self, changed: Sequence[int]) -> list[tuple[str, str]]:
+        """(starts_at, ends_at) of events that lost photos since they were written, or hold
+        one of the `changed` photos."""
+        rows = self._db.query(
+            """SELECT starts_at, ends_at FROM events e
+               WHERE photo_count != (SELECT count(*) FROM album_photos ap WHERE ap.album_id = e.album_id)"""
+        )
+        for chunk in _chunks(changed):
+            rows += self._db.query(
+                f"""SELECT e.starts_at, e.ends_at FROM events e JOIN album_photos ap ON ap.album_id = e.album_id
+                    WHERE ap.photo_id IN ({','.join('?' * len(chunk))})""",
+                tuple(chunk),
+            )
+        return [(r[0], r[1]) for r in rows]
+
+    def event_spans_overlapping(self, windows: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(e.starts_at, e.ends_at) for e in self.events(windows)] if windows else []
 
     def album_names(self) -> set[str]:
         return {r[0] for r in self._db.query("SELECT name FROM albums")}
