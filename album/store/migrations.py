@@ -177,6 +177,14 @@ def _events(db: sqlite_utils.Database) -> None:
     # The kind CHECK cannot be altered in place: rebuild `albums`. Dropping a table runs an
     # implicit DELETE whose ON DELETE CASCADE would empty album_photos, so the memberships are
     # set aside first and put back into a new album_photos pointing at the new table.
+    referencing = [
+        row[0] for row in db.execute(
+            """SELECT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+               WHERE m.type = 'table' AND f."table" = 'albums' AND m.name != 'album_photos'"""
+        ).fetchall()
+    ]
+    if referencing:  # a later table this rebuild would empty through its cascade: handle it here too
+        raise RuntimeError(f"0007_events must carry the rows of {referencing} across the albums rebuild")
     _run_statements(
         db,
         """
