@@ -84,6 +84,9 @@ def test_a_photo_added_later_to_the_trips_days_joins_it(organised, photos_dir, s
     after = events["Kyoto, 1–4 Mar 2020"]
     assert after.album_id == before.album_id and after.photo_count == 14
     assert {str(late), str(no_gps)} <= _paths_of(library, after.name)
+    # The index run regrouped only the days around the new photos: the whole library agrees.
+    full = library.events.organise()
+    assert (full.created, full.updated, full.removed, full.events) == (0, 0, 0, 2)
 
 
 def test_a_late_import_of_an_old_trip_makes_its_album(organised, photos_dir, sources):
@@ -201,3 +204,30 @@ def test_dates_and_places_in_titles_read_like_a_person_wrote_them():
     many = [NamedSpot(f"town {i}", "Tuscany", "Italy") for i in range(10)]
     assert trip_places(many) == ["Tuscany"]
     assert trip_places([NamedSpot(None, None, None)]) == []
+
+
+def test_the_migration_keeps_manual_albums_and_allows_event_albums(tmp_path):
+    import sqlite3
+
+    import sqlite_utils
+
+    from album.store.migrations import MIGRATIONS, apply_migrations
+
+    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    before = [m for m in MIGRATIONS if m[0] < "0007"]
+    apply_migrations(db, before)  # a library made before events existed
+    db.execute("INSERT INTO folders VALUES (1, '/photos', 'then')")
+    db.execute("INSERT INTO photos (id, folder_id, path, size, mtime_ns, status, indexed_at) "
+               "VALUES (7, 1, '/photos/a.jpg', 1, 1, 'ok', 'then')")
+    db.execute("INSERT INTO albums VALUES (3, 'Favourites', 'manual', NULL, 'then')")
+    db.execute("INSERT INTO album_photos VALUES (3, 7, 'then')")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO albums VALUES (4, 'Trip', 'event', NULL, 'now')")
+    assert apply_migrations(db, MIGRATIONS)[-1] == "0007_events"
+    assert db.execute("SELECT album_id, photo_id FROM album_photos").fetchall() == [(3, 7)]
+    db.execute("INSERT INTO albums VALUES (4, 'Trip', 'event', NULL, 'now')")
+    db.execute("DELETE FROM photos WHERE id = 7")  # the cascade still works on the rebuilt table
+    assert db.execute("SELECT count(*) FROM album_photos").fetchone()[0] == 0
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
