@@ -16,23 +16,24 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from album.errors import AlbumError
 from album.services.albums import UnknownAlbum
 from album.services.event_covers import choose_cover
+from album.services.event_decisions import EventGroup, apply_decisions, assign_names, match_albums
 from album.services.event_grouping import DAY, DEFAULT_RULES, GroupingRules, Home, Timeline, find_events, find_home
 from album.services.event_titles import CityFinder, event_title, spot_for, standout_tag, trip_places
 from album.services.gazetteer import Gazetteer
 from album.services.perceptual_hashes import PerceptualHashCache
 from album.services.places import PhotoPlaces
 from album.store.database import Database
-from album.store.events import Decision, EventRepository, StoredEvent
+from album.store.events import EventRepository, StoredEvent
 from album.store.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
@@ -79,18 +80,6 @@ class Event:
         return {"name": self.name, "title": self.title, "kind": "event", "trip": self.away,
                 "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat(),
                 "places": list(self.places), "cover_photo_id": self.cover_photo_id, "photos": self.photo_count}
-
-
-@dataclass
-class _Group:
-    photo_ids: list[int]  # in capture order
-    away: bool
-    name: str | None = None  # the user's name for it
-    hidden: bool = False
-    album_id: int | None = None  # the event album it continues
-    title: str = ""
-    places: tuple[str, ...] = ()
-    cover: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,9 +174,9 @@ class EventService:
             summary.home = {"lat": round(home.lat, 5), "lon": round(home.lon, 5), "source": home.source}
         hashes = dict(zip(photos.ids.tolist(), photos.hashes))
         times = dict(zip(timeline.ids.tolist(), timeline.times.tolist()))
-        groups = [_Group(timeline.ids[e.members].tolist(), e.away) for e in find_events(timeline, home, self.rules)]
+        groups = [EventGroup(timeline.ids[e.members].tolist(), e.away) for e in find_events(timeline, home, self.rules)]
         on_trips = {p for g in groups if g.away for p in g.photo_ids}
-        groups = _apply_decisions(groups, self._repo.decisions(), hashes, times)
+        groups = apply_decisions(groups, self._repo.decisions(), hashes, times)
         for group in groups:  # a merged or split event is a trip when most of its photos were
             group.away = 2 * sum(p in on_trips for p in group.photo_ids) >= len(group.photo_ids)
         visible = [g for g in groups if not g.hidden]
@@ -227,9 +216,9 @@ class EventService:
                 return [(_iso(a), _iso(b)) for a, b in intervals]
             intervals = widened
 
-    def _write(self, groups: list[_Group], times: dict[int, int], refresh: bool, summary: EventsSummary,
+    def _write(self, groups: list[EventGroup], times: dict[int, int], refresh: bool, summary: EventsSummary,
                stored: dict[int, StoredEvent], members: dict[int, set[int]]) -> None:
-        _match_albums(groups, members)
+        match_albums(groups, members)
         changed = [g for g in groups if g.album_id is None or refresh or set(g.photo_ids) != members.get(g.album_id)]
         self._describe(changed, times)
         changed_ids = {id(g) for g in changed}
@@ -238,7 +227,7 @@ class EventService:
                 old = stored[group.album_id]
                 group.title, group.places, group.cover = old.title, old.places, old.cover_photo_id
         gone = set(stored) - {g.album_id for g in groups}
-        _assign_names(groups, self._repo.album_names() - {e.name for e in stored.values()})
+        assign_names(groups, self._repo.album_names() - {e.name for e in stored.values()})
         renamed = {id(g) for g in groups if g.album_id in stored and stored[g.album_id].name != g.name}
         with self._db.write() as db:
             EventRepository.delete(db, gone)
@@ -259,7 +248,7 @@ class EventService:
                     summary.created += not existed
         summary.removed = len(gone)
 
-    def _describe(self, groups: list[_Group], times: dict[int, int]) -> None:
+    def _describe(self, groups: list[EventGroup], times: dict[int, int]) -> None:
         """Titles, places and covers for these groups, from up to SAMPLE photos of each, every
         fact loaded in one pass for all groups."""
         if not groups:
@@ -391,100 +380,6 @@ class EventService:
 
     def _hashes_of(self, name: str) -> set[str]:
         return set(self._repo.content_hashes(self.photo_ids(name)).values())
-
-
-# --- applying decisions, matching albums ------------------------------------------------------
-
-
-def _apply_decisions(groups: list[_Group], decisions: list[Decision], hashes: dict[int, str | None],
-                     times: dict[int, int]) -> list[_Group]:
-    """Splits and merges reshape the groups in the order they were made; renames and hides then
-    name (or hide) the group holding most of the photos they were about."""
-    for decision in decisions:
-        if decision.action == "split":
-            groups = _split(groups, decision, hashes)
-        elif decision.action == "merge":
-            groups = _merge(groups, decision, hashes, times)
-    for decision in decisions:
-        if decision.action not in ("rename", "hide"):
-            continue
-        group = _holding_most(groups, decision.hashes, hashes)
-        if group is None:
-            continue
-        if decision.action == "hide":
-            group.hidden = True
-        else:
-            group.name = decision.value
-    return groups
-
-
-def _split(groups: list[_Group], decision: Decision, hashes: dict[int, str | None]) -> list[_Group]:
-    result = []
-    for group in groups:
-        at = next((i for i, p in enumerate(group.photo_ids) if hashes.get(p) == decision.anchor), None)
-        # Only the event the user split (mostly the same photos), and never at its first photo.
-        if at and _share(group.photo_ids, decision.hashes, hashes) >= 0.5:
-            result += [_Group(group.photo_ids[:at], group.away), _Group(group.photo_ids[at:], group.away)]
-        else:
-            result.append(group)
-    return result
-
-
-def _merge(groups: list[_Group], decision: Decision, hashes: dict[int, str | None],
-           times: dict[int, int]) -> list[_Group]:
-    joined = [g for g in groups if _share(g.photo_ids, decision.hashes, hashes) >= 0.5]
-    if len(joined) < 2:
-        return groups
-    ids = sorted({p for g in joined for p in g.photo_ids}, key=lambda p: (times[p], p))
-    merged = _Group(ids, any(g.away for g in joined))
-    rest = [g for g in groups if not any(g is j for j in joined)]
-    return sorted(rest + [merged], key=lambda g: (times[g.photo_ids[0]], g.photo_ids[0]))
-
-
-def _share(photo_ids: list[int], wanted: frozenset[str], hashes: dict[int, str | None]) -> float:
-    return sum(hashes.get(p) in wanted for p in photo_ids) / max(1, len(photo_ids))
-
-
-def _holding_most(groups: list[_Group], wanted: frozenset[str], hashes: dict[int, str | None]) -> _Group | None:
-    """The group holding most of the photos a decision was about, if it holds at least half of
-    those still in the library."""
-    present = {h for h in hashes.values() if h in wanted}
-    best, best_count = None, 0
-    for group in groups:
-        count = len({hashes.get(p) for p in group.photo_ids} & present)
-        if count > best_count:
-            best, best_count = group, count
-    return best if present and best_count * 2 >= len(present) else None
-
-
-def _match_albums(groups: list[_Group], members: dict[int, set[int]]) -> None:
-    """Each group continues the event album it shares most photos with (each album once)."""
-    album_of = {p: album_id for album_id, ids in members.items() for p in ids}
-    pairs = []
-    for index, group in enumerate(groups):
-        overlap: dict[int, int] = {}
-        for p in group.photo_ids:
-            if p in album_of:
-                overlap[album_of[p]] = overlap.get(album_of[p], 0) + 1
-        pairs += [(count, -index, album_id) for album_id, count in overlap.items()]
-    used: set[int] = set()
-    for _count, negative_index, album_id in sorted(pairs, reverse=True):
-        group = groups[-negative_index]
-        if group.album_id is None and album_id not in used:
-            group.album_id = album_id
-            used.add(album_id)
-
-
-def _assign_names(groups: list[_Group], taken: set[str]) -> None:
-    """Album names are unique: a second '24 Dec 2020' becomes '24 Dec 2020 (2)'."""
-    taken = set(taken)
-    for group in groups:
-        wanted = group.name or group.title
-        name, n = wanted, 2
-        while name in taken:
-            name, n = f"{wanted} ({n})", n + 1
-        group.name = name
-        taken.add(name)
 
 
 def _event(stored: StoredEvent) -> Event:
