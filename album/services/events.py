@@ -131,6 +131,7 @@ class EventService:
 
     def set_home(self, lat: float | None, lon: float | None = None) -> None:
         """Set home (None: work it out from where most photos are taken); regroup on the next run."""
+        self._settings.set(FOUND_HOME_SETTING, None)  # the next run regroups the whole library
         if lat is None or lon is None:
             self._settings.set(HOME_SETTING, None)
         elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -155,8 +156,9 @@ class EventService:
             photos = self._repo.dated_photos()
             summary = EventsSummary(dated=len(photos.ids), unsure=photos.unsure, undated=photos.undated)
             timeline = Timeline.build(photos.ids, photos.times, photos.lat, photos.lon)
-            home = self.home() or find_home(timeline, self.rules)
-            self._settings.set(FOUND_HOME_SETTING, json.dumps(home.__dict__ if home else None))
+            found = find_home(timeline, self.rules)
+            self._settings.set(FOUND_HOME_SETTING, json.dumps(found.__dict__ if found else None))
+            home = self.home() or found
             stored, members = self._repo.events(), self._repo.members()
         elif not windows:  # nothing dated changed and no event lost photos
             summary = EventsSummary(**self._repo.date_counts())
