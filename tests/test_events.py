@@ -172,6 +172,11 @@ def test_cli_lists_and_shows_events_and_explains_an_empty_result(organised, caps
     summary = json.loads(run("organise", "events", "--json"))
     assert summary["events"] == 2 and summary["home"]["source"] == "auto"
     assert abs(summary["home"]["lat"] - LYON[0]) < 0.1
+    # Home set by the user: from Kyoto, the afternoon in Lyon is the trip, and three photos a day is no event.
+    run("organise", "events", "--home", "Kyoto")
+    assert [e.name for e in library.events.list()] == ["Lyon, 14 Sep 2019"]
+    run("organise", "events", "--home", "auto")
+    assert sorted(_events(library)) == ["14 Sep 2019", "Kyoto, 1–4 Mar 2020"]
     library.events.rules = type(library.events.rules)(min_trip_photos=100, busy_day_photos=100)
     assert "no trip away from home and no busy day among the 24 photos" in run("organise", "events")
     assert library.events.organise().reason == NO_BUSY_DAYS and library.albums.list() == []

@@ -221,7 +221,8 @@ class EventService:
     def _write(self, groups: list[EventGroup], times: dict[int, int], refresh: bool, summary: EventsSummary,
                stored: dict[int, StoredEvent], members: dict[int, set[int]]) -> None:
         match_albums(groups, members)
-        changed = [g for g in groups if g.album_id is None or refresh or set(g.photo_ids) != members.get(g.album_id)]
+        changed = [g for g in groups if g.album_id is None or refresh or set(g.photo_ids) != members.get(g.album_id)
+                   or g.away != stored[g.album_id].away]  # e.g. home moved: a day at home became a trip
         self._describe(changed, times)
         changed_ids = {id(g) for g in changed}
         for group in groups:
