@@ -16,6 +16,11 @@ import numpy as np
 from album.store.database import Database
 
 
+# Capture times taken from a file's modification time: often when it was copied, so not trusted
+# to make events. Every other source (EXIF, XMP, IPTC, maker notes) is the camera's word.
+UNSURE_SOURCES = ("file", None)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -72,8 +77,8 @@ class EventRepository:
                 WHERE status = 'ok'{where}""",
             tuple(params),
         )
-        exif = [r for r in rows if r[1] and r[2] == "exif"]
-        unsure = sum(1 for r in rows if r[1] and r[2] != "exif")
+        exif = [r for r in rows if r[1] and r[2] not in UNSURE_SOURCES]
+        unsure = sum(1 for r in rows if r[1] and r[2] in UNSURE_SOURCES)
         times = np.array([r[1][:19] for r in exif], dtype="datetime64[s]").astype(np.int64)
         return DatedPhotos(
             np.array([r[0] for r in exif], np.int64), times,
@@ -85,8 +90,8 @@ class EventRepository:
     def date_counts(self) -> dict[str, int]:
         """How many photos have an EXIF capture time, only a file time, or no date."""
         row = self._db.query(
-            """SELECT sum(taken_at IS NOT NULL AND taken_at_source = 'exif'),
-                      sum(taken_at IS NOT NULL AND coalesce(taken_at_source, '') != 'exif'),
+            """SELECT sum(taken_at IS NOT NULL AND coalesce(taken_at_source, 'file') != 'file'),
+                      sum(taken_at IS NOT NULL AND coalesce(taken_at_source, 'file') = 'file'),
                       sum(taken_at IS NULL) FROM photos WHERE status = 'ok'"""
         )[0]
         return {"dated": row[0] or 0, "unsure": row[1] or 0, "undated": row[2] or 0}
@@ -96,7 +101,7 @@ class EventRepository:
         found = []
         for chunk in _chunks(photo_ids):
             found += [r[0] for r in self._db.query(
-                f"""SELECT taken_at FROM photos WHERE taken_at_source = 'exif' AND taken_at IS NOT NULL
+                f"""SELECT taken_at FROM photos WHERE coalesce(taken_at_source, 'file') != 'file' AND taken_at IS NOT NULL
                     AND id IN ({','.join('?' * len(chunk))})""",
                 tuple(chunk),
             )]
@@ -285,7 +290,7 @@ class EventRepository:
     def taken_on_day(self, month_day: str, before_year: int) -> list[tuple[int, str]]:
         """(id, taken_at) of photos taken on this month and day ('03-14') in earlier years."""
         rows = self._db.query(
-            """SELECT id, taken_at FROM photos WHERE status = 'ok' AND taken_at_source = 'exif'
+            """SELECT id, taken_at FROM photos WHERE status = 'ok' AND coalesce(taken_at_source, 'file') != 'file'
                AND substr(taken_at, 6, 5) = ? AND CAST(substr(taken_at, 1, 4) AS INTEGER) < ?
                ORDER BY taken_at DESC, id""",
             (month_day, before_year),
