@@ -16,7 +16,7 @@ import filelock
 import send2trash
 
 from album.config import default_library_dir
-from album.errors import LibraryError
+from album.errors import AlbumError, LibraryError
 from album.faces import FacesUnavailable
 from album.index import VectorIndex
 from album.media.thumbnails import ThumbnailCache
@@ -33,6 +33,7 @@ from album.services.labels import Label, LabelRepository, starter_labels
 from album.services.reading import PhotoReader
 from album.services.models import LibraryModels
 from album.services.people import FaceScanSummary, PeopleError, PeopleService
+from album.services.events import EventService, EventsSummary
 from album.services.gazetteer import Gazetteer
 from album.services.places import PhotoPlaces
 from album.services.relevance import RelevanceCutoff
@@ -83,7 +84,8 @@ class Library:
         self.relevance = RelevanceCutoff(self.database)
         self.tagging = TaggingService(self.database, self.embeddings, self.labels, lambda: self.model,
                                       relevance=self.relevance)
-        self.places = PhotoPlaces(self.database, gazetteer if gazetteer is not None else Gazetteer())
+        self.gazetteer = gazetteer if gazetteer is not None else Gazetteer()
+        self.places = PhotoPlaces(self.database, self.gazetteer)
         self.people = PeopleService(
             self.database, self.settings, self.path / "faces", on_names_changed=self._sync_person_albums
         )
@@ -92,7 +94,11 @@ class Library:
             lambda: self.model, self.vector_index, lambda: self.model_id, people=self.people.names,
             relevance=self.relevance,
         )
-        self.albums = AlbumService(self.database, self._run_smart_query)
+        self.events = EventService(
+            self.database, self.places, self.gazetteer, self.settings, self.thumbnails.path_for,
+            lambda: self.model_id,
+        )
+        self.albums = AlbumService(self.database, self._run_smart_query, self.events)
         self.trash = TrashService(self.database, send_to_trash, forget_photos=self._forget_photos)
         if self.settings.get("labels_seeded") is None:
             # A new library starts with the starter labels; one whose user removed them all stays empty.
@@ -190,6 +196,7 @@ class Library:
             raise LibraryError(f"not a library folder: {path}")
         removed = self.folders.remove(folder)
         self._forget_photos(removed)
+        self._organise_events([])
         return len(removed)
 
     def list_folders(self) -> list[Folder]:
@@ -268,6 +275,8 @@ class Library:
                 self.places.fill_missing()  # reverse-geocode new GPS positions off the query path
             if not summary.cancelled:
                 self._finish_switch_if_complete()
+            if summary.photo_ids or plan.removed:
+                self._organise_events(summary.photo_ids)
             summary.search_ready_seconds = round(time.monotonic() - started, 3)
             if not summary.cancelled and (self.people.enabled if faces is None else faces):
                 summary.faces = self._scan_faces(progress, cancel)
@@ -404,6 +413,14 @@ class Library:
             self.models.index(source.model_id).remove(photo_ids)
 
     # --- albums -------------------------------------------------------------------------------
+
+    def _organise_events(self, changed: list[int]) -> EventsSummary | None:
+        """Keep the event albums current after an index run; a failure here never fails the run."""
+        try:
+            return self.events.organise(changed=changed)
+        except AlbumError:
+            log.exception("could not organise events")
+            return None
 
     def _run_smart_query(self, query: SmartQuery) -> list[int]:
         """A smart album's photos now."""

@@ -69,3 +69,28 @@ def decode_file(path: Path, **kwargs):
     from album.media import decode_photo
 
     return decode_photo(path.read_bytes(), path.name, **kwargs)
+
+
+def copy_with_capture_exif(source: Path, target: Path, taken_at, lat: float | None = None,
+                           lon: float | None = None) -> Path:
+    """A copy of a real photo carrying a camera's capture time (and GPS position) in its EXIF."""
+    from PIL import TiffImagePlugin
+
+    with Image.open(source) as image:
+        exif = Image.Exif()
+        exif[0x010F] = "TestCam"
+        exif.get_ifd(0x8769)[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+        if lat is not None and lon is not None:
+            gps = exif.get_ifd(0x8825)
+
+            def dms(value: float):
+                value = abs(value)
+                degrees, minutes = int(value), int(value * 60) % 60
+                seconds = round((value * 3600) % 60, 4)
+                return tuple(TiffImagePlugin.IFDRational(x) for x in (degrees, minutes, seconds))
+
+            gps[1], gps[2] = ("N" if lat >= 0 else "S"), dms(lat)
+            gps[3], gps[4] = ("E" if lon >= 0 else "W"), dms(lon)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image.convert("RGB").save(target, "JPEG", quality=90, exif=exif)
+    return target

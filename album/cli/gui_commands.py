@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-VIEWS = ("library", "duplicates", "labels", "people")
+VIEWS = ("library", "duplicates", "labels", "people", "events")
 
 
 def register(commands) -> None:

@@ -26,17 +26,23 @@ def register(commands) -> None:
     tags.add_argument("--json", action="store_true")
     tags.set_defaults(handler=_tags)
 
-    albums = commands.add_parser("albums", help="manual and smart albums")
-    albums.add_argument("action", choices=["list", "create", "show", "add", "remove", "delete", "export", "organise"],
+    albums = commands.add_parser("albums", help="manual, smart and event albums")
+    albums.add_argument("action", choices=["list", "create", "show", "add", "remove", "delete", "export", "organise",
+                                           "rename", "merge", "split", "hide", "unhide"],
                         nargs="?", default="list")
-    albums.add_argument("name", nargs="?", help="album name (for organise: tags or place-month)")
-    albums.add_argument("paths", nargs="*", metavar="PATH", help="photos (create/add/remove) or a folder (export)")
+    albums.add_argument("name", nargs="?", help="album name (for organise: tags, place-month or events)")
+    albums.add_argument("paths", nargs="*", metavar="PATH",
+                        help="photos (create/add/remove), a folder (export), the new name (rename), "
+                             "other events (merge) or the first photo of the new event (split)")
     albums.add_argument("--query", help="smart album: what to look for, e.g. 'beach'")
     albums.add_argument("--tag", action="append", default=[], help="smart album: photos with this tag")
     albums.add_argument("--place", help="smart album: a city, region or country")
     albums.add_argument("--from", dest="date_from", metavar="DATE", help="smart album: taken on or after")
     albums.add_argument("--to", dest="date_to", metavar="DATE", help="smart album: taken on or before")
     albums.add_argument("--link", action="store_true", help="export: symlinks instead of copies")
+    albums.add_argument("--home", metavar="PLACE|LAT,LON|auto",
+                        help="organise events: where home is (default: where most photos are taken)")
+    albums.add_argument("--refresh", action="store_true", help="organise events: work out every title and cover again")
     albums.add_argument("--json", action="store_true")
     albums.set_defaults(handler=_albums)
 
@@ -106,10 +112,14 @@ def _albums(library, args) -> int:
               f"{summary.copied} copied, {summary.linked} linked, {summary.skipped} already there"
               + (f", {len(summary.missing)} missing on disk" if summary.missing else ""))
         return 0
+    elif args.action in EVENT_ACTIONS:
+        return _event_action(library, args)
     elif args.action == "organise":
         by = args.name or "tags"
+        if by == "events":
+            return _organise_events(library, args)
         if by not in ("tags", "place-month"):
-            raise AlbumError("organise by `tags` or `place-month`")
+            raise AlbumError("organise by `tags`, `place-month` or `events`")
         created = albums.organise_by_tags() if by == "tags" else albums.organise_by_place_and_month()
         print("\n".join(f"created {album.name}" for album in created) or "no new albums")
         return 0
@@ -126,3 +136,73 @@ def _albums(library, args) -> int:
         for album in listing:
             print(f"{album['name']} ({album['kind']}, {album['photos']} photos)")
     return 0
+
+
+EVENT_ACTIONS = ("rename", "merge", "split", "hide", "unhide")
+
+
+def _event_action(library, args) -> int:
+    if args.action == "rename":
+        if len(args.paths) != 1:
+            raise AlbumError("usage: album albums rename NAME NEW_NAME")
+        library.albums.rename(args.name, args.paths[0])
+    elif args.action == "merge":
+        if not args.paths:
+            raise AlbumError("usage: album albums merge EVENT OTHER_EVENT...")
+        _print_events(library.events.merge([args.name, *args.paths]), args)
+    elif args.action == "split":
+        if len(args.paths) != 1:
+            raise AlbumError("usage: album albums split EVENT PHOTO  (PHOTO: the first photo of the new event)")
+        _print_events(library.events.split(args.name, library.photo_ids(args.paths)[0]), args)
+    elif args.action == "hide":
+        _print_events(library.events.hide(args.name), args)
+    else:
+        _print_events(library.events.unhide(args.name), args)
+    return 0
+
+
+def _organise_events(library, args) -> int:
+    if args.home:
+        _set_home(library, args.home)
+    _print_events(library.events.organise(refresh=args.refresh), args)
+    return 0
+
+
+def _set_home(library, text: str) -> None:
+    if text == "auto":
+        library.events.set_home(None)
+        return
+    parts = text.replace(" ", "").split(",")
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        places = [p for p in library.places.lookup(text) if p.lat is not None]
+        if not places:
+            raise AlbumError(f"no city called {text!r}: give a city or a position such as 48.85,2.35") from None
+        lat, lon = places[0].lat, places[0].lon
+    library.events.set_home(lat, lon)
+
+
+def _print_events(summary, args) -> None:
+    if args.json:
+        print(json.dumps(summary.to_json(), indent=2))
+        return
+    if summary.reason:
+        print(f"no events: {_why_no_events(summary)}")
+        return
+    print(f"{summary.events} events ({summary.photos_in_events} photos): {summary.created} new, "
+          f"{summary.updated} updated, {summary.removed} removed" + (f", {summary.hidden} hidden" if summary.hidden else ""))
+    if summary.unsure:
+        print(f"{summary.unsure} photos without an EXIF capture date were left out (file times are not trusted)")
+
+
+def _why_no_events(summary) -> str:
+    from album.services.events import NO_CAPTURE_DATES, NO_PHOTOS
+
+    if summary.reason == NO_PHOTOS:
+        return "the library has no photos yet"
+    if summary.reason == NO_CAPTURE_DATES:
+        return (f"none of the {summary.unsure + summary.undated} photos has a capture date in its EXIF; "
+                "file times (often when a photo was copied) are not trusted to make events")
+    return (f"no trip away from home and no busy day among the {summary.dated} photos with a capture date"
+            + (f" ({summary.unsure} more have only a file time)" if summary.unsure else ""))

@@ -52,7 +52,7 @@ class SmartQuery:
 class Album:
     id: int
     name: str
-    kind: str  # 'manual' or 'smart'
+    kind: str  # 'manual', 'smart' or 'event' (found by album: see services/events.py)
     query: SmartQuery | None = None
 
 
@@ -69,10 +69,12 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 class AlbumService:
-    def __init__(self, database: Database, run_query: Callable[[SmartQuery], list[int]]):
-        """`run_query` evaluates a smart query to photo ids (the search service does it)."""
+    def __init__(self, database: Database, run_query: Callable[[SmartQuery], list[int]], events=None):
+        """`run_query` evaluates a smart query to photo ids (the search service does it);
+        `events` (an EventService) takes the user's decisions about event albums."""
         self._db = database
         self._run_query = run_query
+        self._events = events
 
     # --- albums ---------------------------------------------------------------------------------
 
@@ -115,10 +117,29 @@ class AlbumService:
             ).lastrowid
 
     def delete(self, name: str) -> None:
-        """Forget the album; its photos stay in the library and on disk."""
+        """Forget the album; its photos stay in the library and on disk.
+
+        An event album is hidden instead: deleted, the next regrouping would bring it back."""
         album = self.get(name)
+        if album.kind == "event" and self._events is not None:
+            self._events.hide(name)
+            return
         with self._db.write() as db:
             db.execute("DELETE FROM albums WHERE id = ?", (album.id,))
+
+    def rename(self, name: str, new_name: str) -> None:
+        """Rename an album; an event's new name is kept as a decision that survives regrouping."""
+        album = self.get(name)
+        if album.kind == "event" and self._events is not None:
+            self._events.rename(name, new_name)
+            return
+        new_name = new_name.strip()
+        if not new_name:
+            raise AlbumError("an album needs a name")
+        with self._db.write() as db:
+            if new_name != name and db.execute("SELECT 1 FROM albums WHERE name = ?", (new_name,)).fetchone():
+                raise AlbumError(f"there is already an album called {new_name!r}")
+            db.execute("UPDATE albums SET name = ? WHERE id = ?", (new_name, album.id))
 
     def add_photos(self, name: str, photo_ids: Iterable[int]) -> None:
         album = self._manual(name)
@@ -138,15 +159,26 @@ class AlbumService:
 
     def _manual(self, name: str) -> Album:
         album = self.get(name)
+        if album.kind == "event":
+            raise AlbumError(f"{name!r} is an event album found by album: merge or split it instead of "
+                             "changing its photos, or make a manual album from its photos")
         if album.kind != "manual":
             raise AlbumError(f"{name!r} is a smart album: change its query instead of its photos")
         return album
 
     def photo_ids(self, name: str) -> list[int]:
-        """The album's photos now: a manual album's in the order added, a smart album's query run."""
+        """The album's photos now: a manual album's in the order added, a smart album's query run,
+        an event's in the order taken."""
         album = self.get(name)
         if album.kind == "smart":
             return self._run_query(album.query)
+        if album.kind == "event":  # in the order they were taken
+            rows = self._db.query(
+                """SELECT ap.photo_id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id
+                   WHERE ap.album_id = ? ORDER BY p.taken_at, p.id""",
+                (album.id,),
+            )
+            return [row[0] for row in rows]
         rows = self._db.query(
             "SELECT photo_id FROM album_photos WHERE album_id = ? ORDER BY added_at, photo_id", (album.id,)
         )

@@ -148,6 +148,11 @@ class Gazetteer:
             return None
         return self._loaded().country_names.get(code.upper(), code.upper())
 
+    def cities(self) -> list[Place]:
+        """Every city in the gazetteer (15,000+ people), with its centre and population."""
+        index = self._loaded()
+        return [place for places in index.by_name.values() for place in places if place.kind == "city"]
+
     def load(self) -> None:
         """Build the index now (e.g. on a background thread at start-up) rather than at the
         first query that names a place."""

@@ -248,6 +248,67 @@ def _relevance(db: sqlite_utils.Database) -> None:
     )
 
 
+def _events(db: sqlite_utils.Database) -> None:
+    """Events and trips: albums of kind 'event' that album finds and keeps current itself, and
+    the user's decisions about them (renamed, merged, split, hidden), kept by content hash."""
+    # The kind CHECK cannot be altered in place: rebuild `albums`. Dropping a table runs an
+    # implicit DELETE whose ON DELETE CASCADE would empty album_photos, so the memberships are
+    # set aside first and put back into a new album_photos pointing at the new table.
+    referencing = [
+        row[0] for row in db.execute(
+            """SELECT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+               WHERE m.type = 'table' AND f."table" = 'albums' AND m.name != 'album_photos'"""
+        ).fetchall()
+    ]
+    if referencing:  # a later table this rebuild would empty through its cascade: handle it here too
+        raise RuntimeError(f"0007_events must carry the rows of {referencing} across the albums rebuild")
+    _run_statements(
+        db,
+        """
+        CREATE TABLE albums_new (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('manual', 'smart', 'event')),
+            query TEXT,                      -- smart albums: JSON of the saved query
+            created_at TEXT NOT NULL
+        );
+        INSERT INTO albums_new (id, name, kind, query, created_at) SELECT id, name, kind, query, created_at FROM albums;
+        CREATE TEMP TABLE album_photos_kept AS SELECT album_id, photo_id, added_at FROM album_photos;
+        DROP TABLE album_photos;
+        DROP TABLE albums;
+        ALTER TABLE albums_new RENAME TO albums;
+        CREATE TABLE album_photos (
+            album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (album_id, photo_id)
+        ) WITHOUT ROWID;
+        INSERT INTO album_photos (album_id, photo_id, added_at) SELECT album_id, photo_id, added_at FROM album_photos_kept;
+        DROP TABLE temp.album_photos_kept;
+        CREATE INDEX album_photos_photo ON album_photos(photo_id);
+        CREATE TABLE events (
+            album_id INTEGER PRIMARY KEY REFERENCES albums(id) ON DELETE CASCADE,
+            away INTEGER NOT NULL,           -- 1: a trip away from home; 0: an event at home (or no GPS)
+            starts_at TEXT NOT NULL,         -- capture times (local, ISO) of its first and last photo
+            ends_at TEXT NOT NULL,
+            title TEXT NOT NULL,             -- the title album gave it (the album name unless renamed)
+            places TEXT,                     -- JSON list of the place names in the title
+            cover_photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+            photo_count INTEGER NOT NULL
+        );
+        CREATE INDEX events_starts_at ON events(starts_at);
+        CREATE TABLE event_decisions (
+            id INTEGER PRIMARY KEY,          -- applied in this order: later decisions win
+            action TEXT NOT NULL CHECK (action IN ('rename', 'hide', 'merge', 'split')),
+            hashes TEXT NOT NULL,            -- JSON list of the content hashes of the event(s) meant
+            anchor TEXT,                     -- split: content hash of the first photo of the new event
+            value TEXT,                      -- rename: the new name; hide: the title it had
+            decided_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
@@ -255,6 +316,7 @@ MIGRATIONS: list[Migration] = [
     ("0008_metadata", _metadata),
     ("0006_faces", _faces),
     ("0005_relevance", _relevance),
+    ("0007_events", _events),
 ]
 
 

@@ -67,7 +67,7 @@ class AlbumsPanel(QWidget):
         self._context.tasks.run_task(SEARCH, albums.list, self._loaded, name="albums")
 
     def _loaded(self, albums) -> None:
-        self.albums = list(albums)
+        self.albums = [a for a in albums if a.kind != "event"]  # events have their own view
         self.list.clear()
         for album in self.albums:
             self.list.addItem(f"{album.name}  ✦" if album.kind == "smart" else album.name)

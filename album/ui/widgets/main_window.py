@@ -23,11 +23,12 @@ from album.ui.widgets.folders_panel import AcceptsFolderDrops, FoldersPanel
 from album.ui.widgets.indexing_status import IndexingStatus
 from album.ui.widgets.library_page import ALBUM, LIBRARY, RESULTS, LibraryPage
 from album.ui.widgets.model_notice import ModelNotice
+from album.ui.widgets.on_this_day import OnThisDay
 from album.ui.widgets.photo_menu import build_photo_menu
 from album.ui.widgets.search_bar import SearchBar
 from album.ui.widgets.welcome import WelcomePage
 
-VIEWS = ("library", "duplicates", "labels", "people")
+VIEWS = ("library", "duplicates", "labels", "people", "events")
 
 
 class MainWindow(AcceptsFolderDrops, QMainWindow):
@@ -39,6 +40,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.resize(1280, 820)
         self.search = SearchController(context, parent=self)
         self.library_page = LibraryPage(context, self)
+        self.on_this_day = OnThisDay(context, self.library_page)
+        self.library_page.layout().insertWidget(0, self.on_this_day)
         self.welcome = WelcomePage(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.welcome)
@@ -76,7 +79,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         toolbar.addWidget(self.search_bar)
         self.view_actions = QActionGroup(self)
         for number, (name, title) in enumerate((("library", "Library"), ("duplicates", "Duplicates"),
-                                                ("labels", "Labels"), ("people", "People")), start=1):
+                                                ("labels", "Labels"), ("people", "People"),
+                                                ("events", "Events")), start=1):
             action = QAction(title, self, checkable=True)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setData(name)
@@ -171,6 +175,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.context.indexing.runFailed.connect(lambda error: self.statusBar().showMessage(str(error), 10000))
         self.indexing_status.failuresWanted.connect(self._show_failures)
         self.notice_check.checked.connect(self._show_model_notice)
+        self.on_this_day.photosOpened.connect(self._show_album)
         self.model_notice.downloadWanted.connect(self._download_better_model)
 
     # --- starting ---------------------------------------------------------------------------------
@@ -190,6 +195,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self._folders_known: list | None = None
         self.library_page.rowsShown.connect(self._rows_shown_first)
         self.library_page.show_library()
+        self.on_this_day.refresh()
         self.folders_panel.refresh()
         self.context.tasks.run_task(FILES, self.context.library.list_folders, self._first_folders,
                                     name="first folders")
@@ -230,6 +236,9 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.library_page.reload()
 
     def _photos_changed(self) -> None:
+        self.on_this_day.refresh()
+        if "events" in self._views:
+            self._views["events"].refresh()
         if self.library_page.mode == LIBRARY:
             # While a run adds batches, the photos on screen keep their places; sorted when it ends.
             self.library_page.reload(keep_order=self.context.indexing.state != "idle")
@@ -305,6 +314,12 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             view = PeopleView(self.context, self)
             view.personOpened.connect(self._show_album)
             view.changed.connect(self.albums_panel.refresh)  # a named person has a smart album
+            return view
+        if name == "events":
+            from album.ui.widgets.events_view import EventsView
+
+            view = EventsView(self.context, self)
+            view.photosOpened.connect(self._show_album)
             return view
         if name == "duplicates":
             from album.ui.widgets.duplicates_view import DuplicatesView
