@@ -82,7 +82,7 @@ class Soak:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def album(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    def album(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:  # a busy machine is slow
         command = [sys.executable, "-m", "album", "--library", str(self.library_dir), *args]
         return subprocess.run(command, capture_output=True, text=True, env=self.env, timeout=timeout)
 
