@@ -257,3 +257,23 @@ def test_excluded_folders_are_skipped_and_their_photos_leave_the_library(library
     assert summary.removed == 1
     assert [library.photos.get(i).path for i in library.photos.ok_photo_ids()] == [str(keep)]
     assert (photos_dir / "backups" / "old.jpg").exists()
+
+
+def test_a_photo_renamed_next_to_a_copy_of_itself_keeps_its_row(library, photos_dir):
+    """Found by bench/soak.py: the missing photo's row went to whichever file of the same bytes
+    came first, so a renamed, tagged photo lost its tags (and albums) to a copy made meanwhile."""
+    original = write_photo(photos_dir / "m.jpg", seed=5, size=(160, 120))
+    stamp = 1_600_000_000
+    os.utime(original, (stamp, stamp))
+    library.add_folder(photos_dir)
+    library.index()
+    photo_id = library.photo_ids([original])[0]
+    library.tag(original, "family")
+    shutil.copyfile(original, photos_dir / "a-copy.jpg")  # a copy: same bytes, a time of its own
+    original.rename(photos_dir / "z-renamed.jpg")  # found after the copy by the scan
+    summary = library.index()
+    assert (summary.moved, summary.indexed, summary.removed) == (1, 1, 0)
+    assert library.photo_ids([photos_dir / "z-renamed.jpg"]) == [photo_id]
+    tags = library.tags([photos_dir / "z-renamed.jpg", photos_dir / "a-copy.jpg"])
+    assert [t.tag for t in tags[str(photos_dir / "z-renamed.jpg")] if t.source == "manual"] == ["family"]
+    assert all(t.source != "manual" for t in tags.get(str(photos_dir / "a-copy.jpg"), []))

@@ -125,3 +125,29 @@ def test_only_the_folder_native_watching_refuses_is_polled(library, tmp_path):
     finally:
         watcher.stop()
     assert watcher.mode == "stopped"
+
+
+def test_a_rename_is_one_batch_while_other_files_keep_settling(library, photos_dir, monkeypatch):
+    """Found by bench/soak.py: while new files kept arriving, the deleted side of a rename was
+    released after _MAX_HOLD without its new name (still "settling"), so the photo was removed,
+    then indexed again as a new one: its manual tags and album places were lost."""
+    import album.scan.watcher as watcher_module
+
+    old = write_photo(photos_dir / "old.jpg", seed=3, size=(160, 120))
+    stamp = time.time() - 3600
+    os.utime(old, (stamp, stamp))  # taken and copied in an hour ago
+    library.add_folder(photos_dir)
+    library.index()
+    library.tag(old, "family")
+    watcher = LibraryWatcher(library, debounce=0.0, settle=5.0, reconcile_at_start=False)  # not started
+    monkeypatch.setattr(watcher_module, "_MAX_HOLD", -1.0)  # the hold has run out: what is held goes now
+    busy = write_photo(photos_dir / "arriving.jpg", seed=4, size=(160, 120))  # still settling
+    new = photos_dir / "renamed.jpg"
+    old.rename(new)
+    for path in (busy, old, new):  # as watchdog marks them: the arrival, then the move's two sides
+        watcher._dirty.mark(path)
+    ready = set(watcher._ready_paths())
+    assert ready == {old, new}  # the rename's sides together; the arriving file waits
+    library.index(sorted(ready))
+    assert library.photos.by_path(old) is None
+    assert [t.tag for t in library.tags([new])[str(new)] if t.source == "manual"] == ["family"]

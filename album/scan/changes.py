@@ -73,14 +73,30 @@ def plan_changes(
     for gone in known.values():
         if gone.content_hash:
             missing_by_size[gone.size].append(gone)
-    for item in new:
-        candidates = missing_by_size.get(item.size)
-        digest = hash_file(item.path) if candidates else None
-        match = next((c for c in candidates or () if c.content_hash == digest), None)
+    # A rename or move keeps the file's time; a copy made meanwhile usually gets a new one. Files
+    # with the time of a missing photo are matched first, so a photo renamed next to a copy of
+    # itself keeps its row (manual tags, albums) instead of the copy taking it.
+    digests: dict[int, str | None] = {}
+    matched: dict[int, KnownFile] = {}
+    for same_time_only in (True, False):
+        for i, item in enumerate(new):
+            candidates = missing_by_size.get(item.size)
+            if i in matched or not candidates:
+                continue
+            if same_time_only and not any(c.mtime_ns == item.mtime_ns for c in candidates):
+                continue
+            if i not in digests:
+                digests[i] = hash_file(item.path)
+            match = next((c for c in candidates if c.content_hash == digests[i]
+                          and (c.mtime_ns == item.mtime_ns or not same_time_only)), None)
+            if match is not None:
+                candidates.remove(match)
+                matched[i] = match
+    for i, item in enumerate(new):
+        match = matched.get(i)
         if match is None:
             plan.to_read.append(item)
             continue
-        candidates.remove(match)
         del known[match.path]
         plan.moved.append(Move(match, FoundFile(item.path, item.size, item.mtime_ns), item.folder_id))
     plan.removed = list(known.values())

@@ -206,9 +206,16 @@ class LibraryWatcher:
                 is_dir = path.is_dir()
             except OSError:
                 st, is_dir = None, False  # deleted, or the source of a move
-            if st is not None and not is_dir and (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+            # A file not written to for `settle` seconds is not being copied (a renamed or
+            # moved photo keeps its time): it joins the batch at once, with the deleted side of
+            # its move, rather than being released without it when the hold runs out.
+            written_long_ago = st is not None and time.time() - st.st_mtime >= self._settle
+            if st is None or is_dir or written_long_ago:
+                self._held.setdefault(path, now)
+                del self._settling[path]
+            elif (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
                 self._settling[path] = (st.st_size, st.st_mtime_ns, now)  # still being written
-            elif st is None or is_dir or now - since >= self._settle:
+            elif now - since >= self._settle:
                 self._held.setdefault(path, now)
                 del self._settling[path]
         if self._held and (not self._settling or now - min(self._held.values()) > _MAX_HOLD):
