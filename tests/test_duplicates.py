@@ -6,7 +6,6 @@ import hashlib
 import io
 import os
 import shutil
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -389,26 +388,6 @@ def test_crops_and_greyscale_copies_group_with_their_original(tmp_path, real_pho
 
 
 # --- trash: resolve, undo ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def temp_trash(tmp_path, monkeypatch):
-    """A freedesktop trash inside tmp_path, used by the real send2trash implementation."""
-    if sys.platform in ("win32", "darwin"):
-        pytest.skip("the temporary trash location is the freedesktop (Linux) trash")
-    import send2trash.plat_other as xdg
-
-    data_home = tmp_path / "xdg-data"
-    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
-    # send2trash picks the home trash for files on the home directory's device: make "home"
-    # a folder beside the photos, so it is always the same device.
-    monkeypatch.setenv("HOME", str(tmp_path))
-    # send2trash reads XDG_DATA_HOME when it is imported, not when it is called (checked in
-    # 1.8-2.x: module constants), so the import-time values are replaced for this test.
-    monkeypatch.setattr(xdg, "XDG_DATA_HOME", os.fsencode(data_home))
-    monkeypatch.setattr(xdg, "HOMETRASH_B", os.fsencode(data_home / "Trash"))
-    monkeypatch.setattr(xdg, "HOMETRASH", str(data_home / "Trash"))
-    return data_home / "Trash", xdg.send2trash
 
 
 def trash_service(library, send_to_trash) -> TrashService:

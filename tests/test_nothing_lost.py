@@ -23,22 +23,6 @@ from photo_files import write_photo
 needs_links = pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
 
 
-@pytest.fixture
-def temp_trash(tmp_path, monkeypatch):
-    """A freedesktop trash inside tmp_path, used by the real send2trash implementation."""
-    if sys.platform in ("win32", "darwin"):
-        pytest.skip("the temporary trash location is the freedesktop (Linux) trash")
-    import send2trash.plat_other as xdg
-
-    data_home = tmp_path / "xdg-data"
-    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr(xdg, "XDG_DATA_HOME", os.fsencode(data_home))
-    monkeypatch.setattr(xdg, "HOMETRASH_B", os.fsencode(data_home / "Trash"))
-    monkeypatch.setattr(xdg, "HOMETRASH", str(data_home / "Trash"))
-    return data_home / "Trash", xdg.send2trash
-
-
 def finder_of(library) -> DuplicateFinder:
     return DuplicateFinder(
         library.database, library.embeddings, library.vector_index(), library.model_id, library.thumbnails.path_for
