@@ -13,6 +13,10 @@ class LibraryError(AlbumError):
     """The library directory or database cannot be used."""
 
 
+class LibraryBusy(LibraryError):
+    """Another album process is indexing this library now (it holds the index lock)."""
+
+
 class ModelError(AlbumError):
     """A model could not be found, loaded or downloaded."""
 

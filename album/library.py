@@ -16,7 +16,7 @@ import filelock
 import send2trash
 
 from album.config import default_library_dir
-from album.errors import AlbumError, LibraryError
+from album.errors import AlbumError, LibraryBusy, LibraryError
 from album.faces import FacesUnavailable
 from album.index import VectorIndex
 from album.media.thumbnails import ThumbnailCache
@@ -238,7 +238,7 @@ class Library:
         try:
             self._index_lock.acquire(timeout=0)
         except filelock.Timeout:
-            raise LibraryError(
+            raise LibraryBusy(
                 f"another album process is indexing {self.path}; wait for it or stop it"
             ) from None
         try:
@@ -292,7 +292,7 @@ class Library:
         try:
             self._index_lock.acquire(timeout=0)
         except filelock.Timeout:
-            raise LibraryError(f"another album process is indexing {self.path}; wait for it or stop it") from None
+            raise LibraryBusy(f"another album process is indexing {self.path}; wait for it or stop it") from None
         try:
             return self.people.scan(progress, cancel)
         finally:
@@ -405,7 +405,12 @@ class Library:
         """Put back the files of a trash action (default: the last) and index them again."""
         restored = self.trash.undo(action_id)
         if restored:
-            self.index(restored)
+            try:
+                self.index(restored)
+            except LibraryBusy:
+                # The files are back; the process indexing now (a watcher) picks them up, and
+                # gives them back their tags and albums from the journal.
+                log.info("undo: %d files restored; another album process indexes them", len(restored))
         return restored
 
     def _forget_photos(self, photo_ids: list[int]) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from album.errors import LibraryBusy
 from album.index.hnsw import VectorIndex
 from album.services.duplicates import DuplicateFinder, DuplicateGroup, DuplicateThresholds, GroupMember
 from album.services.trash import TrashFailed, TrashService
@@ -296,3 +297,24 @@ def test_different_photos_of_one_kind_of_object_are_never_the_same_photo(tmp_pat
         library.add_folder(folder)
         library.index()
         assert library.duplicates() == []
+
+
+def test_undo_while_another_process_indexes_puts_the_files_back_without_an_error(library, tmp_path, temp_trash):
+    import filelock
+
+    folder = tmp_path / "Pictures"
+    photo = write_photo(folder / "x.jpg", seed=60)
+    library.add_folder(folder)
+    library.index()
+    library.tag(photo, "grandma")
+    _, send = temp_trash
+    library.trash._send_to_trash = send
+    library.trash.trash([photo])
+    watcher = filelock.FileLock(str(library.path / "indexing.lock"))  # `album watch` indexing now
+    with watcher:
+        with pytest.raises(LibraryBusy):
+            library.index([folder])
+        assert library.undo_trash() == [photo]
+    assert photo.is_file()
+    library.index([photo])  # what the watcher does next
+    assert "grandma" in [t.tag for t in library.tags([photo])[str(photo)]]
