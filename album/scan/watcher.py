@@ -206,11 +206,7 @@ class LibraryWatcher:
                 is_dir = path.is_dir()
             except OSError:
                 st, is_dir = None, False  # deleted, or the source of a move
-            # A file not written to for `settle` seconds is not being copied (a renamed or
-            # moved photo keeps its time): it joins the batch at once, with the deleted side of
-            # its move, rather than being released without it when the hold runs out.
-            written_long_ago = st is not None and time.time() - st.st_mtime >= self._settle
-            if st is None or is_dir or written_long_ago:
+            if st is None or is_dir:
                 self._held.setdefault(path, now)
                 del self._settling[path]
             elif (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
@@ -218,7 +214,22 @@ class LibraryWatcher:
             elif now - since >= self._settle:
                 self._held.setdefault(path, now)
                 del self._settling[path]
-        if self._held and (not self._settling or now - min(self._held.values()) > _MAX_HOLD):
+        # Released when nothing is settling and no event is still being debounced: a folder
+        # made and a photo moved into it are one burst of events, and the photo's old path must
+        # be in the same index run as its new one, or the move reads as a delete plus a new photo.
+        quiet = not self._settling and self._dirty.pending() == 0
+        if self._held and (quiet or now - min(self._held.values()) > _MAX_HOLD):
+            # The hold ran out while files still settle (new ones keep arriving): a file not
+            # written to for `settle` seconds is not being copied (a renamed or moved photo
+            # keeps its time), so it goes with this batch, beside the deleted side of its move.
+            for path in list(self._settling):
+                try:
+                    written_long_ago = time.time() - path.stat().st_mtime >= self._settle
+                except OSError:
+                    continue
+                if written_long_ago:
+                    self._held.setdefault(path, now)
+                    del self._settling[path]
             ready = list(self._held)
             self._held.clear()
             return ready

@@ -313,10 +313,10 @@ MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
     ("0003_trash_keeps_user_state", _trash_keeps_user_state),
-    ("0008_metadata", _metadata),
-    ("0006_faces", _faces),
     ("0005_relevance", _relevance),
+    ("0006_faces", _faces),
     ("0007_events", _events),
+    ("0008_metadata", _metadata),
 ]
 
 
