@@ -229,7 +229,7 @@ def test_the_migration_keeps_manual_albums_and_allows_event_albums(tmp_path):
     db.execute("INSERT INTO album_photos VALUES (3, 7, 'then')")
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO albums VALUES (4, 'Trip', 'event', NULL, 'now')")
-    assert apply_migrations(db, MIGRATIONS)[-1] == "0007_events"
+    assert "0007_events" in apply_migrations(db, MIGRATIONS)
     assert db.execute("SELECT album_id, photo_id FROM album_photos").fetchall() == [(3, 7)]
     db.execute("INSERT INTO albums VALUES (4, 'Trip', 'event', NULL, 'now')")
     db.execute("DELETE FROM photos WHERE id = 7")  # the cascade still works on the rebuilt table
