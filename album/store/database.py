@@ -53,9 +53,31 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """One transaction on the writer connection; commits on success, rolls back on error."""
-        with self._write_lock, self.db.atomic():
-            yield self.db
+        """One transaction on the writer connection; commits on success, rolls back on error.
+
+        The outermost block begins IMMEDIATE: it takes the write lock up front (waiting up to the
+        busy timeout for another process's writer, e.g. `album watch`). A deferred transaction
+        that read first could not wait: upgrading to a write after another process committed
+        fails at once with "database is locked". Nested blocks are savepoints.
+        """
+        with self._write_lock:
+            if self.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         """Run a read on the writer connection (serialised with writes: always sees them)."""

@@ -62,6 +62,8 @@ def test_dropping_a_folder_on_the_window_adds_it(qtbot, window, flickr_photos):
 
 
 def test_pause_resume_and_cancel(qtbot, window, flickr_photos, shared_data):
+    import sqlite3
+
     for i, source in enumerate(sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))[12:60]):
         (flickr_photos / f"more{i}.jpg").write_bytes(source.read_bytes())
     controller = window.context.indexing
@@ -69,20 +71,31 @@ def test_pause_resume_and_cancel(qtbot, window, flickr_photos, shared_data):
     controller.progressed.connect(lambda p: seen.append(p.done))
     controller._watch = False
     window.context.library.add_folder(flickr_photos)
+    # While the test holds the database's write lock no batch (of 8) can be committed, so the
+    # run cannot end on its own before the pause and the cancel below reach it.
+    blocker = sqlite3.connect(window.context.library.path / "library.db", isolation_level=None, timeout=30)
     controller.start()
     qtbot.waitUntil(lambda: any(seen), timeout=10_000)
+    blocker.execute("BEGIN IMMEDIATE")
+    assert blocker.execute("SELECT count(*) FROM photos").fetchone()[0] < 60 - 16
     controller.pause()
     assert controller.state == "paused" and window.indexing_status.pause_button.text() == "Resume"
-    qtbot.wait(200)  # a report already on its way may still arrive
+    blocker.execute("ROLLBACK")  # the batch in hand is committed, then the run waits
+    qtbot.wait(300)  # a report already on its way may still arrive
     done = max(seen)
     qtbot.wait(400)
-    assert max(seen) == done  # nothing moves while paused
+    assert max(seen) == done < 60  # nothing moves while paused
+    blocker.execute("BEGIN IMMEDIATE")
     controller.resume()
-    qtbot.waitUntil(lambda: max(seen) > done or controller.state == "idle", timeout=10_000)
+    assert controller.state == "indexing"
+    qtbot.waitUntil(lambda: max(seen) > done, timeout=10_000)  # reading again
     controller.cancel()
+    blocker.execute("ROLLBACK")
+    blocker.close()
     qtbot.waitUntil(lambda: controller.state == "idle", timeout=10_000)
     summary = controller.last_summary
-    assert summary.cancelled or summary.indexed == 60  # the run may have finished before the cancel
+    assert summary.cancelled is True and 0 < summary.indexed < 60
+    assert window.context.library.photos.counts().get("ok", 0) == summary.indexed
 
 
 def test_photos_keep_their_places_while_batches_arrive(qtbot, window, flickr_photos, shared_data):
