@@ -223,7 +223,8 @@ def holdout_metrics(data: PreparedData, image_head: ImageHead, text_head: TextHe
     caption_ids = np.concatenate([data.image_captions[int(i)] for i in images])
     caption_image = np.repeat(np.arange(len(images)), [len(data.image_captions[int(i)]) for i in images])
     with torch.no_grad():
-        views = (0, 1) if flip else (0,)
+        # The feature cache may hold the centre view only (TRAIN_VIEWS = 1): then there is no mirror.
+        views = range(min(2, len(data.standardised))) if flip else (0,)
         image_vectors = sum(image_head.project(data.standardised[v, images], data.semantic[v, images]) for v in views)
         image_vectors = F.normalize(image_vectors, dim=-1).numpy()
         text_vectors = text_head(data.captions[caption_ids]).numpy()
