@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,8 @@ LIBRARY = 500  # ... drawn into libraries of this size (as val's 500 photos)
 MIN_PRECISION = 0.62  # phrase threshold: best F1 on half A with at least this precision
 MAX_MEDIAN_SHOWN = 20  # sentence threshold: lowest with a median shown of at most this on train
 THRESHOLDS = np.round(np.arange(-7.0, 0.01, 0.25), 2)
+# (near_best, near_floor) pairs tried with each threshold; (0, -inf): no near-best rule.
+NEAR_RULES = [(0.0, float("-inf"))] + [(b, f) for b in (1.0, 1.5, 2.0, 2.5) for f in (-6.0, -5.5, -5.0, -4.5)]
 
 
 def cache_root(arg: Path | None) -> Path:
@@ -128,9 +131,17 @@ class Data:
         return self.scale * (queries @ vectors.T - self.base[photos][None, :])
 
 
-def shown(margins: np.ndarray, threshold: float, slack: float) -> np.ndarray:
-    """What search shows: margin ≥ threshold; when nothing passes, the best if within the slack."""
-    keep = margins >= threshold
+def shown(margins: np.ndarray, calibration: Calibration, phrase: bool = True) -> np.ndarray:
+    """What search shows for each row of [queries, photos] margins: margin ≥ the threshold, or
+    near the row's best (calibration.near_best); when nothing passes, the best if within the slack."""
+    threshold = calibration.phrase if phrase else calibration.sentence
+    slack = calibration.slack
+    limit = np.full((len(margins), 1), threshold, np.float64)
+    if calibration.near_best > 0 and margins.size:
+        best = margins.max(1, keepdims=True)
+        near = np.maximum(calibration.near_floor, best - calibration.near_best)
+        limit = np.where(best >= threshold, np.minimum(limit, near), limit)  # only near a clear match
+    keep = margins >= limit
     best = margins.argmax(axis=1)
     empty = ~keep.any(axis=1) & (margins[np.arange(len(margins)), best] >= threshold - slack)
     keep[np.flatnonzero(empty), best[empty]] = True
@@ -152,22 +163,46 @@ def class_halves(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(perm[: n // 2]), np.sort(perm[n // 2:])
 
 
-def choose_phrase(d: Data, slack: float) -> tuple[float, tuple]:
+def choose_phrase(d: Data, slack: float) -> tuple[Calibration, tuple]:
+    """The phrase threshold and the near-best rule together: best F1 on class half A with at
+    least MIN_PRECISION."""
     a_half, _ = class_halves(len(d.classes))
     margins = d.margins("caltech", d.class_vectors[a_half])
     truth = d.caltech_y[None, :] == a_half[:, None]
-    scored = [(t, prf(shown(margins, t, slack), truth)) for t in THRESHOLDS]
+    scored = []
+    for near_best, near_floor in NEAR_RULES:
+        for t in THRESHOLDS:
+            calibration = Calibration(t, t, slack, near_best=near_best, near_floor=near_floor)
+            scored.append((calibration, prf(shown(margins, calibration), truth)))
     good = [s for s in scored if s[1][0] >= MIN_PRECISION] or scored
     return max(good, key=lambda s: s[1][2])
 
 
-def caption_stats(d: Data, which: str, threshold: float, slack: float) -> tuple[float, float]:
+def choose_tag(d: Data) -> tuple[float, tuple]:
+    """The automatic tags' threshold: the lowest with tag precision ≥ MIN_PRECISION on the photos
+    of class half A (the 85 class names as labels)."""
+    from album.models.prompts import label_vectors
+
+    a_half, _ = class_halves(len(d.classes))
+    photos = np.isin(d.caltech_y, a_half)
+    margins = d.margins("caltech", label_vectors(d.model, d.class_queries)).T[photos]
+    y = d.caltech_y[photos]
+    scored = []
+    for t in THRESHOLDS:
+        tagged = auto_tags(margins, t)
+        right = tagged[np.arange(len(y)), y]
+        scored.append((float(t), (right.sum() / max(tagged.sum(), 1), right.mean())))
+    good = [s for s in scored if s[1][0] >= MIN_PRECISION] or scored[-1:]
+    return min(good, key=lambda s: s[0])
+
+
+def caption_stats(d: Data, which: str, calibration: Calibration) -> tuple[float, float]:
     vectors, photo = (d.val_caps, d.val_cap_photo) if which == "val" else (d.train_caps, d.train_cap_photo)
-    keep = shown(d.margins(which, vectors), threshold, slack)
+    keep = shown(d.margins(which, vectors), calibration, phrase=False)
     return float(keep[np.arange(len(photo)), photo].mean()), float(np.median(keep.sum(1)))
 
 
-def train_libraries(d: Data, threshold: float, slack: float, libraries: int = 4) -> tuple[float, float]:
+def train_libraries(d: Data, calibration: Calibration, libraries: int = 4) -> tuple[float, float]:
     """Keep rate and median shown for train captions over libraries of LIBRARY train photos."""
     rng = np.random.default_rng(1)
     margins_all = d.margins("train", d.train_caps)
@@ -175,38 +210,44 @@ def train_libraries(d: Data, threshold: float, slack: float, libraries: int = 4)
     for _ in range(libraries):
         members = np.sort(rng.choice(len(d.train_files), LIBRARY, replace=False))
         rows = np.flatnonzero(np.isin(d.train_cap_photo, members))
-        keep = shown(margins_all[np.ix_(rows, members)], threshold, slack)
+        keep = shown(margins_all[np.ix_(rows, members)], calibration, phrase=False)
         where = np.searchsorted(members, d.train_cap_photo[rows])
         kept.append(keep[np.arange(len(rows)), where].mean())
         counts.append(np.median(keep.sum(1)))
     return float(np.mean(kept)), float(np.median(counts))
 
 
-def choose_sentence(d: Data, slack: float) -> tuple[float, tuple]:
-    scored = [(t, train_libraries(d, t, slack)) for t in THRESHOLDS]
+def choose_sentence(d: Data, phrase: Calibration) -> tuple[float, tuple]:
+    """The sentence threshold, with the phrase's near-best rule: the lowest with a median shown
+    of at most MAX_MEDIAN_SHOWN over Flickr8k train libraries."""
+    scored = [(t, train_libraries(d, replace(phrase, sentence=float(t)))) for t in THRESHOLDS]
     good = [s for s in scored if s[1][1] <= MAX_MEDIAN_SHOWN] or scored[-1:]
     return min(good, key=lambda s: s[0])
 
 
 def calibrate(d: Data, model) -> Calibration:
     slack = Calibration(0, 0).slack
-    phrase, on_a = choose_phrase(d, slack)
-    sentence, on_train = choose_sentence(d, slack)
+    chosen, on_a = choose_phrase(d, slack)
+    phrase = chosen.phrase
+    sentence, on_train = choose_sentence(d, chosen)
+    tag, tag_on_a = choose_tag(d)
     key = model_key(model)
     path = resources_dir() / "relevance" / CALIBRATION_FILE
     data = json.loads(path.read_text()) if path.is_file() else {}
     data.setdefault("about", "Relevance thresholds per model, in logits; written by `python -m bench.relevance "
                              "--calibrate` (see album/services/relevance.py).")
     data.setdefault("models", {})[key] = {
-        "phrase": float(phrase), "sentence": float(sentence), "slack": slack,
-        "chosen_on": (f"phrase: best F1 with precision >= {MIN_PRECISION} on Caltech-101 class half A "
-                      f"(seed {SPLIT_SEED}): P {on_a[0]:.3f} R {on_a[1]:.3f} F1 {on_a[2]:.3f}; sentence: lowest with "
-                      f"median shown <= {MAX_MEDIAN_SHOWN} for Flickr8k train captions over {LIBRARY}-photo train "
-                      f"libraries: kept {on_train[0]:.3f}, median {on_train[1]:.0f}"),
+        "phrase": float(phrase), "sentence": float(sentence), "slack": slack, "tag": tag,
+        **({"near_best": chosen.near_best, "near_floor": chosen.near_floor} if chosen.near_best > 0 else {}),
+        "chosen_on": (f"phrase and near-best rule: best F1 with precision >= {MIN_PRECISION} on Caltech-101 class "
+                      f"half A (seed {SPLIT_SEED}): P {on_a[0]:.3f} R {on_a[1]:.3f} F1 {on_a[2]:.3f}; sentence: lowest "
+                      f"with median shown <= {MAX_MEDIAN_SHOWN} for Flickr8k train captions over {LIBRARY}-photo train "
+                      f"libraries: kept {on_train[0]:.3f}, median {on_train[1]:.0f}; tag: lowest with tag precision "
+                      f">= {MIN_PRECISION} on half A's photos: P {tag_on_a[0]:.3f} R {tag_on_a[1]:.3f}"),
     }
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    print(f"wrote {path}: {key} phrase {phrase} sentence {sentence}")
-    return Calibration(float(phrase), float(sentence), slack)
+    print(f"wrote {path}: {key} phrase {phrase} sentence {sentence} tag {tag} near {chosen.near_best}/{chosen.near_floor}")
+    return replace(chosen, sentence=float(sentence), tag=tag)
 
 
 def caption_truth(captions: list[str], words: list[str]) -> bool:
@@ -218,12 +259,14 @@ def report(d: Data, calibration: Calibration) -> None:
     m = d.model
     a_half, b_half = class_halves(len(d.classes))
     print(f"\nmodel {m.model_id} (key {model_key(m)}), logit scale {d.scale:.1f}; thresholds phrase "
-          f"{calibration.phrase}, sentence {calibration.sentence}, slack {calibration.slack} ({calibration.source or 'given'})")
+          f"{calibration.phrase}, sentence {calibration.sentence}, slack {calibration.slack}, tag "
+          f"{calibration.tag_threshold()}, near best {calibration.near_best} (floor {calibration.near_floor}) "
+          f"({calibration.source or 'given'})")
     print("\nCaltech-101, 85 class names typed as queries over 1,700 photos: mean P / R / F1, mean shown")
     raw = np.asarray(d.class_vectors @ d.caltech.T)
     for name, half in (("A (chose the threshold)", a_half), ("B (held out)", b_half), ("all 85", np.arange(85))):
         truth = d.caltech_y[None, :] == half[:, None]
-        keep = shown(d.margins("caltech", d.class_vectors[half]), calibration.phrase, calibration.slack)
+        keep = shown(d.margins("caltech", d.class_vectors[half]), calibration)
         p, r, f = prf(keep, truth)
         print(f"  classes {name:<24} P {p:.3f}  R {r:.3f}  F1 {f:.3f}  shown {keep.sum(1).mean():.1f}")
     truth = d.caltech_y[None, :] == np.arange(85)[:, None]
@@ -235,8 +278,8 @@ def report(d: Data, calibration: Calibration) -> None:
     best = [max(prf(raw[i:i + 1] >= t, truth[i:i + 1])[2] for t in np.unique(raw[i])[-60:]) for i in range(85)]
     print(f"  (best raw-score threshold per query, answers known: F1 {np.mean(best):.3f})")
 
-    kept, median = caption_stats(d, "val", calibration.sentence, calibration.slack)
-    tkept, tmedian = train_libraries(d, calibration.sentence, calibration.slack)
+    kept, median = caption_stats(d, "val", calibration)
+    tkept, tmedian = train_libraries(d, calibration)
     print(f"\nFlickr8k captions as queries: val (500 photos, {len(d.val_caps)} captions): own photo shown "
           f"{kept:.3f}, median shown {median:.0f}   [train libraries, chose it: {tkept:.3f}, {tmedian:.0f}]")
 
@@ -244,7 +287,7 @@ def report(d: Data, calibration: Calibration) -> None:
     for c in range(85):
         others = d.caltech_y != c
         margins = d.margins("caltech", d.class_vectors[c:c + 1])[:, others]
-        absent.append(not shown(margins, calibration.phrase, calibration.slack).any())
+        absent.append(not shown(margins, calibration).any())
     print(f"\nabsent: a class name over the library without that class shows nothing for {np.mean(absent):.3f} of classes")
 
     rng = np.random.default_rng(2)
@@ -256,7 +299,7 @@ def report(d: Data, calibration: Calibration) -> None:
         allowed[d.caltech_y == c] = False
         allowed[rng.choice(members, len(members) // 2, replace=False)] = True
         margins = d.margins("caltech", d.class_vectors[c:c + 1])[:, allowed]
-        keep = shown(margins, calibration.phrase, calibration.slack)[0]
+        keep = shown(margins, calibration)[0]
         truth = d.caltech_y[allowed] == c
         precision.append((keep & truth).sum() / max(keep.sum(), 1))
         recall.append((keep & truth).sum() / truth.sum())
@@ -273,14 +316,14 @@ def tags(d: Data, calibration: Calibration) -> None:
 
     labels = label_vectors(d.model, d.class_queries)
     margins = d.margins("caltech", labels).T  # [photos, labels]
-    tagged = auto_tags(margins, calibration.phrase)
+    tagged = auto_tags(margins, calibration.tag_threshold())
     right = tagged[np.arange(len(d.caltech_y)), d.caltech_y]
     print(f"\nautomatic tags, 85 class names as labels (top {MAX_AUTO_TAGS}, p >= 0.5): {tagged.sum(1).mean():.2f} "
           f"tags/photo, precision {right.sum() / max(tagged.sum(), 1):.3f}, recall {right.mean():.3f}")
     starter = starter_labels(resources_dir())
     vectors = np.stack([_label_vector(d.model, label) for label in starter])
-    caltech = auto_tags(d.margins("caltech", vectors).T, calibration.phrase).sum(0)
-    val = auto_tags(d.margins("val", vectors).T, calibration.phrase).sum(0)
+    caltech = auto_tags(d.margins("caltech", vectors).T, calibration.tag_threshold()).sum(0)
+    val = auto_tags(d.margins("val", vectors).T, calibration.tag_threshold()).sum(0)
     said = [sum(caption_truth(d.captions[f], [label.name]) for f in d.val_files) for label in starter]
     print("starter labels: photos tagged on Caltech (1,700; none of them people scenes) | Flickr8k val (500) | "
           "val photos whose captions say the word")

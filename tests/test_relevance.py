@@ -116,6 +116,55 @@ def test_automatic_tags_agree_with_search(real_library):
     assert right >= 0.6 * len(tagged), sorted(Path(p).name for p in tagged)
 
 
+def test_a_photo_the_user_tagged_is_shown_for_its_tag(real_library):
+    # The user's word is truth: a photo tagged "grand piano" by hand is shown for "grand piano"
+    # (and counted), though the cut alone would leave a dog photo out.
+    library, truth, _ = real_library
+    before = library.search("grand piano", limit=None)
+    outsider = next(p for p in sorted(library.search("grand piano", show_all=True).paths)
+                    if truth[Path(p).name] == "flickr" and p not in before.paths)
+    library.tag(outsider, "grand piano")
+    try:
+        after = library.search("grand piano", limit=None)
+        assert outsider in after.paths and after.matched == before.matched + 1
+        assert set(before.paths) <= set(after.paths)
+        inside_folder = library.search("grand piano", folder=str(Path(outsider).parent), limit=None)
+        assert outsider in inside_folder.paths
+    finally:
+        library.untag(outsider, "grand piano")
+    assert outsider not in library.search("grand piano", limit=None).paths
+
+
+def test_photos_almost_as_clear_as_a_clear_match_are_shown(real_library):
+    # Near a clear match, photos whose margin is within `near_best` of the best photo's are shown
+    # too, over every candidate. ('piano' is no label here: tagged photos are shown whatever the cut.)
+    from dataclasses import replace
+
+    library, truth, _ = real_library
+    model, relevance = library.model, library.relevance
+    everything = library.search("piano", show_all=True)
+    ids = np.array([hit.photo_id for hit in everything.hits])
+    _, margins = relevance.keep(model, ids, np.array([hit.score for hit in everything.hits]), phrase=True)
+    best = float(margins.max())
+    saved = relevance._calibration
+    strict = replace(relevance.calibration(model), phrase=best - 0.25, near_best=0.0)
+    try:
+        relevance._calibration = strict
+        alone = library.search("piano", limit=None)
+        relevance._calibration = replace(strict, near_best=2.0, near_floor=-60.0)
+        near = library.search("piano", limit=None)
+        relevance._calibration = replace(strict, phrase=best + 1.0, near_best=2.0, near_floor=-60.0, slack=0.5)
+        unclear = library.search("piano", limit=None)  # none within the slack of the threshold: no rule
+    finally:
+        relevance._calibration = saved
+    assert [h.photo_id for h in alone.hits] == ids[margins >= best - 0.25].tolist()
+    assert sorted(h.photo_id for h in near.hits) == sorted(ids[margins >= best - 2.0].tolist())
+    assert len(near) > len(alone) and near.matched == len(near)
+    shown = [truth[Path(p).name] for p in near.paths]
+    assert shown.count("grand_piano") >= 0.6 * len(shown), sorted(set((c, shown.count(c)) for c in shown))
+    assert len(unclear) == 0
+
+
 def test_one_obvious_hit_in_a_small_library_is_not_cut_away(tmp_path, album_mini, shared_data):
     folder = tmp_path / "photos"
     folder.mkdir()

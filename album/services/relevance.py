@@ -11,8 +11,11 @@ be classified as the query among the vocabulary and the query: a piano photo sco
 scenes, text-heavy photos) has a high baseline too. A photo is shown when margin ≥ the model's
 calibrated threshold. One threshold per kind of query: a *phrase* ("grand piano", up to
 PHRASE_MAX_WORDS words, embedded like a tagging label) and a *sentence* (a caption-like
-description, which matches fewer concepts' words and so sits lower). Tagging uses the phrase
-threshold with the same margin, so a photo tagged "beach" is shown for "beach".
+description, which matches fewer concepts' words and so sits lower). Tagging uses the same margin
+with its own calibrated threshold; search also shows the photos tagged with the query's words, so a
+photo tagged "beach" is shown for "beach". Near a clear match (one photo past the threshold), the
+photos within `near_best` logits of the best one are shown too: relative evidence that matters most
+inside a filter ("dalmatian in Paris": the Paris photos closest to the clearest dalmatian).
 
 Measured with `python -m bench.relevance` (album-mini, 1,700 Caltech photos typed as class
 names): raw-score threshold 0.085 precision / F1 0.141 → this cut ~0.6 / 0.53. The thresholds come
@@ -64,6 +67,19 @@ class Calibration:
     # is within this much of the threshold (a 30-photo library with one piano).
     slack: float = 0.5
     source: str = ""
+    # Near the best match: a photo whose margin is within `near_best` of the best candidate's (and
+    # at least `near_floor`) is shown too. The evidence is relative: among the photos taken in
+    # Paris, the ones that score almost like the clearest dalmatian are dalmatians, even where the
+    # absolute margin is modest. 0 turns it off.
+    near_best: float = 0.0
+    near_floor: float = float("-inf")
+    # Automatic tags' threshold (None: the phrase threshold). Search also shows every photo tagged
+    # with the query's words (services/search.py), so a photo tagged "beach" is shown for "beach"
+    # even when this is below the phrase threshold.
+    tag: float | None = None
+
+    def tag_threshold(self) -> float:
+        return self.phrase if self.tag is None else self.tag
 
 
 # For models nobody calibrated: album-mini's values (chosen on half the Caltech classes and on
@@ -115,8 +131,11 @@ def calibration_for(model: EmbeddingModel) -> Calibration:
     entry = _calibration_file().get(model_key(model))
     if entry is None:
         return FALLBACK
+    tag = entry.get("tag")
     return Calibration(float(entry["phrase"]), float(entry["sentence"]), float(entry.get("slack", FALLBACK.slack)),
-                       f"calibrated: {entry.get('chosen_on', '')}")
+                       f"calibrated: {entry.get('chosen_on', '')}", near_best=float(entry.get("near_best", 0.0)),
+                       near_floor=float(entry.get("near_floor", float("-inf"))),
+                       tag=None if tag is None else float(tag))
 
 
 def is_phrase(text: str) -> bool:
@@ -202,6 +221,9 @@ class RelevanceCutoff:
     def threshold(self, model: EmbeddingModel, phrase: bool) -> float:
         calibration = self.calibration(model)
         return calibration.phrase if phrase else calibration.sentence
+
+    def tag_threshold(self, model: EmbeddingModel) -> float:
+        return self.calibration(model).tag_threshold()
 
     # --- concepts and baselines ---------------------------------------------------------------
 
@@ -291,8 +313,19 @@ class RelevanceCutoff:
     # --- the decision ---------------------------------------------------------------------------
 
     def keep(self, model: EmbeddingModel, ids: np.ndarray, scores: np.ndarray, phrase: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(keep mask, margins in logits) for ranked photos and their cosine scores to the query."""
+        """(keep mask, margins in logits) for ranked photos and their cosine scores to the query.
+
+        `ids` are the candidates judged together (the best ranked photos of the library, or of
+        the photos a filter allows): the near-best rule compares each with the best of them."""
         values = self.for_ids(model, ids)
         margins = logit_scale(model) * (np.asarray(scores, np.float32) - values)
         margins = np.where(np.isnan(margins), -np.inf, margins)  # no vector left: not shown
-        return margins >= self.threshold(model, phrase), margins
+        return margins >= self.effective_threshold(model, phrase, margins), margins
+
+    def effective_threshold(self, model: EmbeddingModel, phrase: bool, margins: np.ndarray) -> float:
+        """The lowest margin shown among these candidates: the threshold, or lower near the best."""
+        calibration = self.calibration(model)
+        threshold = self.threshold(model, phrase)
+        if calibration.near_best > 0 and margins.size and float(margins.max()) >= threshold:  # near a clear match
+            threshold = min(threshold, max(calibration.near_floor, float(margins.max()) - calibration.near_best))
+        return threshold

@@ -232,7 +232,8 @@ class SearchService:
             ids, scores = ranked.ids, ranked.scores
             judged = scores if same else (self._vectors(model_id, ids) @ positive if ids.size else scores)
             keep, margins = self._relevance.keep(model, ids, judged, phrase)
-            floor = self._relevance.lowest(model) + threshold / logit_scale(model)
+            shown_from = self._relevance.effective_threshold(model, phrase, margins)
+            floor = self._relevance.lowest(model) + shown_from / logit_scale(model)
             fresh = keep[judged_before:]
             if (k >= results.candidates or ids.size < k or float(judged.min(initial=np.inf)) < floor
                     or (fresh.mean() if fresh.size else 0.0) < EXPAND_WHILE_PASSING):
@@ -244,11 +245,35 @@ class SearchService:
             best = int(np.argmax(margins))
             if margins[best] >= threshold - self._relevance.calibration(model).slack:
                 keep[best] = True
+        ids, scores, keep = self._with_tagged(model_id, terms, query, allowed, ids, scores, keep)
         results.matched = int(keep.sum())
         results.cut = results.candidates - results.matched
         if not results.matched and ids.size:
             results.notes.append(f"no photo clearly shows '{results.parsed.visual_text}'; show all to see the closest")
         return ids[keep][:limit], scores[keep][:limit]
+
+    def _with_tagged(self, model_id: str, terms: Sequence[WeightedTerm], query: np.ndarray,
+                     allowed: np.ndarray | None, ids: np.ndarray, scores: np.ndarray,
+                     keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Photos tagged with the query's words (by the user or automatically) are shown too, ranked
+        by their score: a photo tagged "beach" is shown for "beach" even where the cut, stricter
+        than automatic tags, would leave it out."""
+        if len(terms) != 1 or terms[0].weight <= 0:
+            return ids, scores, keep
+        tagged = PhotoFilter.build(tag=terms[0].text).photo_ids(self._db)
+        if allowed is not None:
+            tagged = np.intersect1d(tagged, allowed, assume_unique=True)
+        keep = keep | np.isin(ids, tagged)
+        missing = np.setdiff1d(tagged, ids, assume_unique=True)
+        found = [(part_ids, vectors @ query) for part_ids, vectors in self._embeddings.iter_vectors(model_id, missing)]
+        if found:  # tagged photos beyond the judged ones (those without a vector cannot be ranked)
+            extra_ids = np.concatenate([f[0] for f in found]).astype(ids.dtype)
+            extra_scores = np.concatenate([f[1] for f in found]).astype(scores.dtype)
+            ids, scores = np.concatenate([ids, extra_ids]), np.concatenate([scores, extra_scores])
+            keep = np.concatenate([keep, np.ones(extra_ids.size, bool)])
+            order = np.argsort(-scores, kind="stable")
+            ids, scores, keep = ids[order], scores[order], keep[order]
+        return ids, scores, keep
 
     def _by_date(self, results: SearchResults, allowed: np.ndarray | None, context: "_Context",
                  limit: int, show_all: bool) -> SearchResults:

@@ -2,12 +2,12 @@
 
 A label's score for a photo is search's relevance margin for the label's words (relevance.py: how
 the label competes with the photo's own best concepts, in logits) beyond the model's calibrated
-phrase threshold, squashed to 0-1:
-    p = sigmoid(margin(photo, label) - threshold)
-So p = 0.5, the default threshold, is exactly where search starts showing the photo for the
-label's words, whatever the model: a photo tagged "beach" is shown for "beach". A photo gets a label when p reaches the label's threshold
-and the label is among the photo's best few, so one strong subject does not drag in every
-related label. Everything works from stored vectors, so
+tag threshold, squashed to 0-1:
+    p = sigmoid(margin(photo, label) - tag threshold)
+So p = 0.5 is the default threshold, whatever the model. Search shows every photo tagged with the
+query's words besides those that pass its cut, so a photo tagged "beach" is shown for "beach".
+A photo gets a label when p reaches the label's threshold and the label is among the photo's
+best few, so one strong subject does not drag in every related label. Everything works from stored vectors, so
 changing labels re-tags a whole library in seconds without decoding or embedding a photo.
 """
 
@@ -101,7 +101,7 @@ class TaggingService:
         model = self._model()
         margins = self._relevance.margins(model, photo_vectors, self.label_matrix(labels)).astype(np.float64)
         # float64: a clear match sits tens of logits above the threshold, where float32 rounds to 1.
-        return 1.0 / (1.0 + np.exp(-(margins - self._relevance.threshold(model, phrase=True))))
+        return 1.0 / (1.0 + np.exp(-(margins - self._relevance.tag_threshold(model))))
 
     def rank_labels(self, photo_vector: np.ndarray, labels: list[Label] | None = None) -> list[tuple[str, float]]:
         """Every label for one photo, best first, with its probability (for 'why' and previews)."""
