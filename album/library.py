@@ -92,6 +92,7 @@ class Library:
         self.searching = SearchService(
             self.database, self.photos, self.embeddings, self.places,
             lambda: self.model, self.vector_index, lambda: self.model_id, people=self.people.names,
+            person_label=self.people.label,
             relevance=self.relevance,
         )
         self.events = EventService(
@@ -439,7 +440,8 @@ class Library:
     def search(self, text: str, *, limit: int | None = 50, show_all: bool = False, **filters) -> SearchResults:
         """Photos for a query such as "sunset in Paris" or "beach 2019", best first, each with a why.
 
-        Filters: folder, date_from, date_to, tag, album, camera, place, person (a name or names).
+        Filters: folder, date_from, date_to, tag, album, camera, place, person (a name or names),
+        person_id (an id or ids).
         """
         return self.searching.search(text, limit=limit, show_all=show_all, **filters)
 

@@ -19,6 +19,7 @@ dlib = pytest.importorskip("dlib", reason="dlib (dlib-bin) is not installed: peo
 
 from album.faces.models import FORBIDDEN_MODEL_FILE, FacesUnavailable, face_models_dir  # noqa: E402
 from album.services.indexing import PipelineSettings  # noqa: E402
+from album.services.people import PeopleError  # noqa: E402
 from photo_files import tree_digest, write_photo  # noqa: E402
 
 PEOPLE = {"Colin_Powell": 4, "Tony_Blair": 4, "Kofi_Annan": 4}
@@ -191,6 +192,62 @@ def test_not_this_person_is_remembered(people_library):
     people_library.people.regroup(full=True)
     assert photo not in people_library.people.person(kofi.id).photos
     assert people_library.people.person(kofi.id).faces == 3
+
+
+def test_a_face_moved_to_another_person_stays_there(people_library):
+    people = people_library.people
+    kofi, colin = _person_of(people_library, "Kofi_Annan"), _person_of(people_library, "Colin_Powell")
+    people.name(colin.id, "Colin")
+    photo = kofi.photos[0]
+    face = people.faces_in(people_library.photo_ids([photo])[0])[0][0]
+    people.move_face(face.id, colin.id)
+    people.regroup(full=True)
+    _rescan_faces(people_library, [photo])  # the face gets a new row: the decision finds it by box
+    people.regroup(full=True)
+    assert photo in people.person(colin.id).photos and photo not in people.person(kofi.id).photos
+    assert (people.person(colin.id).faces, people.person(kofi.id).faces) == (5, 3)
+
+    # To someone new: a named person of one face, shown in People, and kept through a rescan.
+    # (A face of Colin's: his other faces are confirmed by his name, so none follows it.)
+    own = colin.photos[0]
+    face = people.faces_in(people_library.photo_ids([own])[0])[0][0]
+    stranger = people.move_face_to_new_person(face.id, " Stranger ")
+    _rescan_faces(people_library, [own])
+    people.regroup(full=True)
+    shown = {p.id: p for p in people.people()}
+    assert shown[stranger].name == "Stranger" and shown[stranger].photos == [own]
+    assert own not in people.person(colin.id).photos and people.person(colin.id).faces == 4
+    with pytest.raises(PeopleError):
+        people.move_face_to_new_person(face.id, "  ")
+
+    # And back: the later decision wins, after a rescan too.
+    face = people.faces_in(people_library.photo_ids([own])[0])[0][0]
+    people.move_face(face.id, colin.id)
+    assert people.faces.face(face.id).person_id == colin.id
+    live = people.faces.face_set()
+    assert live.rejected[live.ids.tolist().index(face.id)] == {stranger}  # no longer 'not Colin'
+    _rescan_faces(people_library, [own])
+    people.regroup(full=True)
+    assert people.person(colin.id).faces == 5 and people.person(stranger).faces == 0
+
+
+def test_not_this_person_for_one_face_and_a_filter_by_person_id(people_library):
+    people = people_library.people
+    tony = _person_of(people_library, "Tony_Blair")  # unnamed: only an id finds him
+    found = people_library.search("", person_id=tony.id, show_all=True)
+    assert sorted(found.paths) == sorted(tony.photos)
+    assert sorted(people_library.search("portrait", person_id=[tony.id], show_all=True).paths) == sorted(tony.photos)
+    assert people_library.search("", person_id=tony.id, tag="nothing-tagged-so").paths == []
+    face = people.faces_in(people_library.photo_ids([tony.photos[0]])[0])[0][0]
+    people.not_this_person(face.id)
+    people.regroup(full=True)
+    assert sorted(people_library.search("", person_id=tony.id, show_all=True).paths) == sorted(tony.photos[1:])
+    with pytest.raises(PeopleError):
+        people.not_this_person(face.id)  # in no person now
+    colin = _person_of(people_library, "Colin_Powell")
+    people.merge(colin.id, [tony.id])
+    gone = people_library.search("", person_id=tony.id, show_all=True)
+    assert gone.paths == [] and "no person" in gone.notes[0]
 
 
 def test_a_smart_album_per_named_person_follows_renames(people_library):

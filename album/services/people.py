@@ -353,21 +353,52 @@ class PeopleService:
         if len(faces) > 1:
             ids = ", ".join(str(f.person_id) for f in faces)
             raise PeopleError(f"that photo has faces of several persons ({ids}): say which with --person")
-        face = faces[0]
+        return self.not_this_person(faces[0].id)
+
+    def not_this_person(self, face_id: int) -> FaceRow:
+        """'Not this person' for one face (the GUI knows which box was clicked): it leaves its
+        person and never rejoins them, through regroups and rescans."""
+        face = self._face(face_id)
+        if face.person_id is None:
+            raise PeopleError(f"face {face_id} belongs to no person")
         self.faces.decide([face.id], face.person_id, "is_not")
         self._on_names_changed()
         return face
 
     def move_face(self, face_id: int, person_id: int) -> None:
-        """This face is that person (overrides where grouping put it)."""
+        """This face is that person (overrides where grouping put it), and not the one it was in."""
         self.person(person_id)
-        face = self.faces.face(face_id)
-        if face is None:
-            raise PeopleError(f"there is no face {face_id}")
+        face = self._face(face_id)
         if face.person_id is not None and face.person_id != person_id:
             self.faces.decide([face_id], face.person_id, "is_not")
         self.faces.decide([face_id], person_id, "is")
         self._on_names_changed()
+
+    def move_face_to_new_person(self, face_id: int, name: str) -> int:
+        """This face is someone not in People yet: a new person with this name (a name is
+        needed: an unnamed person of one face would wait unseen in Unsorted). Returns its id."""
+        name = (name or "").strip()
+        if not name:
+            raise PeopleError("a new person needs a name")
+        self._face(face_id)
+        person_id = self.faces.create_persons(1)[0]
+        self.faces.set_name(person_id, name)
+        self.move_face(face_id, person_id)
+        return person_id
+
+    def label(self, person_id: int) -> str | None:
+        """How a person is called in a search's explanations: the name, else 'an unnamed person';
+        None when there is no such person (merged into another, or gone)."""
+        row = self.faces.person(person_id)
+        if row is None:
+            return None
+        return row.name or "an unnamed person"
+
+    def _face(self, face_id: int) -> FaceRow:
+        face = self.faces.face(face_id)
+        if face is None:
+            raise PeopleError(f"there is no face {face_id}")
+        return face
 
     def hide(self, person_id: int, hidden: bool = True) -> None:
         self.person(person_id)

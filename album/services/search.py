@@ -102,6 +102,7 @@ class SearchService:
         today: Callable[[], date] = date.today,
         relevance: RelevanceCutoff | None = None,
         people: Callable[[], dict[str, list[int]]] | None = None,
+        person_label: Callable[[int], str | None] | None = None,
     ):
         # The model and index are callables: the Library loads them lazily, and a query that
         # only filters ('Tuscany 2008') needs neither.
@@ -113,6 +114,7 @@ class SearchService:
         self._index = index
         self._model_id = model_id
         self._people = people or (lambda: {})
+        self._person_label = person_label or (lambda person_id: None)
         self._parser = QueryParser(places, today, self._people)
         self._relevance = relevance or RelevanceCutoff(database)
         self._query_lock = threading.Lock()
@@ -135,9 +137,12 @@ class SearchService:
         camera: str | None = None,
         place: str | None = None,
         person: str | Sequence[str] | None = None,
+        person_id: int | Sequence[int] | None = None,
     ) -> SearchResults:
         """Photos for a query, best first. A person's name in the text ('Anna at the beach') or
-        in `person` (one name or several, all must be in the photo) keeps photos with them. `show_all` ranks every photo the filters allow instead
+        in `person` (one name or several, all must be in the photo) keeps photos with them;
+        `person_id` does the same by id (an unnamed person, or one of two Annas: the GUI's
+        picker). `show_all` ranks every photo the filters allow instead
         of stopping where the scores stop being relevant (and ignores `limit`); `limit=None`
         keeps no page size: every relevant photo. `tag` may list
         several tags (all must match); `place` names a place as the query could ('Tuscany') and
@@ -158,6 +163,11 @@ class SearchService:
                 if not ids:
                     return SearchResults(text, notes=[f"no person is called '{name}'"], parsed=parsed)
                 people.append((name, tuple(ids)))
+        for pid in [] if person_id is None else [person_id] if isinstance(person_id, int) else person_id:
+            label = self._person_label(int(pid))
+            if label is None:
+                return SearchResults(text, notes=[f"there is no person {pid} (merged into another?)"], parsed=parsed)
+            people.append((label, (int(pid),)))
         filters = PhotoFilter.build(folder=folder, date_from=date_from, date_to=date_to, tag=tag, album=album,
                                     camera=camera, time=parsed.time, people=tuple(ids for _, ids in people),
                                     people_names=tuple(name for name, _ in people))

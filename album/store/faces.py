@@ -300,9 +300,13 @@ class FaceRepository:
                     [(r[1], r[2], r[3], r[4], r[5], person_id, verdict, now) for r in rows],
                 )
                 if verdict == "is":
+                    # A later 'is' outweighs an earlier 'is not' (as save_scan reads them on a rescan).
+                    updates = []
+                    for r in rows:
+                        rejected = sorted(set(json.loads(r[6]) if r[6] else []) - {person_id})
+                        updates.append((person_id, json.dumps(rejected) if rejected else None, r[0]))
                     db.conn.executemany(
-                        "UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE id = ?",
-                        [(person_id, r[0]) for r in rows],
+                        "UPDATE faces SET person_id = ?, assigned_by = 'user', rejected = ? WHERE id = ?", updates
                     )
                 else:
                     updates = []

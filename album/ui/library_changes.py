@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-PHOTOS, TAGS, ALBUMS = "photos", "tags", "albums"
+PHOTOS, TAGS, ALBUMS, PEOPLE = "photos", "tags", "albums", "people"
 
 
 class LibraryChanges(QObject):
-    changed = Signal(str)  # PHOTOS (added, trashed, put back), TAGS or ALBUMS
+    changed = Signal(str)  # PHOTOS (added, trashed, put back), TAGS, ALBUMS or PEOPLE (names, merges, faces moved)
+    personsMerged = Signal(int, list)  # into this person id, these ids (gone now): a person filter follows
 
     def photos(self) -> None:
         self.changed.emit(PHOTOS)
@@ -23,3 +24,8 @@ class LibraryChanges(QObject):
 
     def albums(self) -> None:
         self.changed.emit(ALBUMS)
+
+    def people(self, merged_into: int | None = None, merged: list[int] | None = None) -> None:
+        if merged_into is not None and merged:
+            self.personsMerged.emit(merged_into, list(merged))
+        self.changed.emit(PEOPLE)

@@ -22,6 +22,7 @@ class SearchFilters:
     tag: str | None = None
     album: str | None = None
     camera: str | None = None
+    person_id: int | None = None  # by id: an unnamed person can be chosen, and a rename changes nothing
 
     def kwargs(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v}

@@ -373,8 +373,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         from album.services.albums import SmartQuery
 
         filters = self.search.filters
-        query = SmartQuery(text=self.search.text.strip(), tags=(filters.tag,) if filters.tag else (),
-                           date_from=filters.date_from, date_to=filters.date_to)
+        query = SmartQuery(text=self.search.text.strip(), tags=(filters.tag,) if filters.tag else (), date_from=filters.date_from,
+                           date_to=filters.date_to, people=(filters.person_id,) if filters.person_id else ())
         return None if query == SmartQuery() else query
 
     def _update_count(self) -> None:

@@ -1,11 +1,13 @@
 """People: a grid of persons (their best face, name, count), names edited in place, merge by
-multi-select, hide, and a person's page (their photos in the library grid)."""
+multi-select or by dropping tiles on a tile (asked first: a merge cannot be undone in one
+step), hide, and a person's page (their photos in the library grid)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
@@ -13,10 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from album.ui import formatting
+from album.ui.library_changes import PEOPLE
 from album.ui.tasks import FILES, SEARCH
+from album.ui.widgets.confirm import confirm_destructive
 
 PERSON_ID = Qt.ItemDataRole.UserRole
 PERSON_NAME = Qt.ItemDataRole.UserRole + 1
+PERSON_IDS_MIME = "application/x-album-person-ids"  # what a dragged tile carries: the persons' ids
 FACE_SIZE = 128
 
 
@@ -58,8 +63,67 @@ class _NameDelegate(QStyledItemDelegate):
         model.setData(index, editor.text().strip(), PERSON_NAME)
 
 
+class PeopleGrid(QListWidget):
+    """The persons' tiles. Tiles dropped on another tile are to be merged into it; the tiles
+    themselves never move (the grid stays in its largest-first order)."""
+
+    personsDropped = Signal(int, list)  # the tile dropped on (its person id), the dropped persons' ids
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setMovement(QListWidget.Movement.Static)  # this also turns dragging off: on again below
+        self.setDragEnabled(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)  # never Move: the view would delete the dragged rows
+
+    def mimeTypes(self) -> list[str]:
+        return [PERSON_IDS_MIME]
+
+    def mimeData(self, items) -> QMimeData:
+        data = QMimeData()
+        data.setData(PERSON_IDS_MIME, QByteArray(json.dumps([item.data(PERSON_ID) for item in items]).encode()))
+        return data
+
+    def drop_target(self, event) -> tuple[int, list[int]] | None:
+        """(person dropped on, persons dropped) for a drag of tiles over another tile, else None."""
+        if not event.mimeData().hasFormat(PERSON_IDS_MIME):
+            return None
+        item = self.itemAt(event.position().toPoint())
+        if item is None:
+            return None
+        target = item.data(PERSON_ID)
+        dropped = [int(i) for i in json.loads(bytes(event.mimeData().data(PERSON_IDS_MIME)).decode()) if i != target]
+        return (target, dropped) if dropped else None
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(PERSON_IDS_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if self.drop_target(event) is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        found = self.drop_target(event)
+        if found is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        # Asked once the drag has ended: a dialog inside the drop would run inside the drag's loop.
+        QTimer.singleShot(0, lambda: self.personsDropped.emit(*found))
+
+
 class PeopleView(QWidget):
-    personOpened = Signal(str, object)  # title, PhotoRows
+    personOpened = Signal(str, object, bool)  # title, PhotoRows, a refresh of the page on screen (keep its place)
     changed = Signal()
 
     def __init__(self, context, parent=None):
@@ -67,10 +131,8 @@ class PeopleView(QWidget):
         self._context = context
         self.loading = False
         self.cards: list[PersonCard] = []
-        self.grid = QListWidget(self)
-        self.grid.setViewMode(QListWidget.ViewMode.IconMode)
-        self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.grid.setMovement(QListWidget.Movement.Static)
+        self.grid = PeopleGrid(self)
+        self.grid.personsDropped.connect(self.request_merge)
         self.grid.setIconSize(QSize(FACE_SIZE, FACE_SIZE))
         self.grid.setGridSize(QSize(FACE_SIZE + 40, FACE_SIZE + 56))
         self.grid.setWordWrap(True)
@@ -100,9 +162,17 @@ class PeopleView(QWidget):
         layout.addWidget(self.grid, 1)
         layout.addLayout(buttons)
         self._selection_changed()
+        self._page: tuple[int, str] | None = None  # the person whose page was opened last, and its title
+        if context.changes is not None:  # names, merges and faces moved elsewhere (the viewer) show here
+            context.changes.changed.connect(lambda what: what == PEOPLE and self._people_changed())
 
     def activate(self) -> None:
         self.refresh()
+
+    def _people_changed(self) -> None:
+        self.refresh()
+        if self._page is not None:  # a face taken out in the viewer leaves the person's page too
+            self._load_page(*self._page, refresh=True)
 
     def refresh(self) -> None:
         self.loading = True
@@ -175,31 +245,64 @@ class PeopleView(QWidget):
         # Into the named one if there is one, else the largest (the grid's first).
         order = {c.id: (c.name is None, i) for i, c in enumerate(self.cards)}
         target = min(ids, key=lambda i: order.get(i, (True, 1 << 30)))
+        self.request_merge(target, [i for i in ids if i != target])
+
+    def request_merge(self, target: int, others: list[int]) -> None:
+        """Merge `others` into `target` once the user says Yes (the default is No: a merge has no
+        one-step undo; a face taken in wrongly goes back out with "Not …" in the viewer)."""
+        cards = {c.id: c for c in self.cards}
+        others = [o for o in others if o != target and o in cards]
+        if target not in cards or not others:
+            return
+        into = cards[target].name or next((cards[o].name for o in others if cards[o].name), None)
+        who = ", ".join(_called(cards[o]) for o in others)
+        text = (f"Merge {who} into {_called(cards[target])}? They become one person"
+                + (f", {into}" if into else "") + ", here and in search.\n\nA face that does not belong can be "
+                "taken out again with “Not …” on it in the photo viewer.")
+        if not confirm_destructive(self, "Merge People", text):
+            return
         people = self._context.library.people
-        self._write(lambda: people.merge(target, [i for i in ids if i != target]))
+        self._write(lambda: people.merge(target, others), merged=(target, others))
 
     def hide_selected(self) -> None:
         people = self._context.library.people
         ids = self.selected_ids()
         self._write(lambda: [people.hide(i) for i in ids])
 
-    def _write(self, func) -> None:
-        self._context.tasks.run_task(FILES, func, lambda _: self._written(), self._failed, name="people decision")
+    def _write(self, func, merged: tuple[int, list[int]] | None = None) -> None:
+        self._context.tasks.run_task(FILES, func, lambda _: self._written(merged), self._failed,
+                                     name="people decision")
 
-    def _written(self) -> None:
+    def _written(self, merged: tuple[int, list[int]] | None = None) -> None:
         self.changed.emit()
-        self.refresh()
+        if self._context.changes is None:
+            self.refresh()
+        else:
+            self._context.changes.people(*(merged or ()))  # this view refreshes on it, as does the search
 
     def open_person(self, item) -> None:
+        person_id = item.data(PERSON_ID)
+        self._page = (person_id, item.data(PERSON_NAME) or "Unnamed person")
+        self._load_page(*self._page, refresh=False)
+
+    def _load_page(self, person_id: int, title: str, *, refresh: bool) -> None:
+        """The person's photos for the library grid; a refresh is shown only if that page still is."""
         from album.ui.photo_rows import load_rows_for
 
         library = self._context.library
-        person_id = item.data(PERSON_ID)
-        title = item.data(PERSON_NAME) or "Unnamed person"
 
         def rows():
+            if library.people.faces.person(person_id) is None:
+                return None  # merged into another person since
             paths = library.people.person(person_id).photos
             return load_rows_for(library.database, library.photo_ids(paths))
 
-        self._context.tasks.run_task(SEARCH, rows, lambda r: self.personOpened.emit(title, r), self._failed,
-                                     name="person's photos")
+        def show(found) -> None:
+            if found is not None:
+                self.personOpened.emit(title, found, refresh)
+
+        self._context.tasks.run_task(SEARCH, rows, show, self._failed, name="person's photos")
+
+def _called(card: PersonCard) -> str:
+    """“Anna”, or “an unnamed person (3 photos)”, for a question about persons."""
+    return f"“{card.name}”" if card.name else f"an unnamed person ({formatting.count(card.photos, 'photo')})"

@@ -1,16 +1,20 @@
 """The photo viewer: the photo as large as the window allows (upright, whatever its EXIF says),
-left/right arrows for the previous/next photo of the grid, details and editable tags."""
+left/right arrows for the previous/next photo of the grid, details and editable tags; faces
+boxed with their names, and a right-click on a face to correct who it is."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QDialog, QFormLayout, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+)
 
 from album.ui import desktop, formatting
 from album.ui.image_reading import read_photo
 from album.ui.photo_details import PhotoDetails, load_photo_details, name_places
 from album.ui.tasks import MODEL, SEARCH, THUMBNAILS
+from album.ui.widgets.face_menu import FaceDecisions, PhotoFaces, build_face_menu, load_photo_faces
 from album.ui.widgets.image_canvas import ImageCanvas
 from album.ui.widgets.tag_editor import TagEditor
 
@@ -32,6 +36,12 @@ class PhotoViewer(QDialog):
         self._places_named = False
         self.details: PhotoDetails | None = None
         self.canvas = ImageCanvas(self)
+        self.photo_faces: PhotoFaces | None = None  # the faces boxed on the canvas, in the same order
+        self.canvas.faceMenuWanted.connect(self._face_menu)
+        self.face_decisions = FaceDecisions(context, self)
+        self.face_decisions.done.connect(lambda: self.photo_id is not None and self._load_faces(self.photo_id))
+        self.face_decisions.failed.connect(
+            lambda error: QMessageBox.warning(self, "album", f"That face could not be changed: {error}"))
         self.fields = {name: QLabel(self) for name in ("name", "date", "place", "camera", "size", "path")}
         for label in self.fields.values():
             label.setWordWrap(True)
@@ -107,6 +117,7 @@ class PhotoViewer(QDialog):
         for task in self._tasks:
             task.discard()  # stepping fast: only the photo now on screen matters
         self.canvas.set_image(None)
+        self.photo_faces = None
         self._reload_details()
 
     # --- loading ----------------------------------------------------------------------------------
@@ -140,11 +151,26 @@ class PhotoViewer(QDialog):
         if photo_id == self.photo_id:
             self.canvas.set_image(image)
             self.photoShown.emit(photo_id)
-            people = self._context.library.people
-            self._tasks.append(self._context.tasks.run_task(
-                SEARCH, lambda: [(face.box, name) for face, name in people.faces_in(photo_id)],
-                lambda faces: photo_id == self.photo_id and self.canvas.set_faces(faces), lambda error: None,
-                name="faces"))
+            self._load_faces(photo_id)
+
+    def _load_faces(self, photo_id: int) -> None:
+        library = self._context.library
+        self._tasks.append(self._context.tasks.run_task(
+            SEARCH, lambda: load_photo_faces(library, photo_id), self._faces_loaded, lambda error: None, name="faces"))
+
+    def _faces_loaded(self, found: PhotoFaces) -> None:
+        if found.photo_id == self.photo_id:
+            self.photo_faces = found
+            self.canvas.set_faces([(face.box, face.name) for face in found.faces])
+
+    def _face_menu(self, index: int, position) -> None:
+        found = self.photo_faces
+        if found is None or found.photo_id != self.photo_id or index >= len(found.faces):
+            return
+        decisions = self.face_decisions
+        menu = build_face_menu(self, found.faces[index], found.persons, on_not=decisions.not_this_person,
+                               on_move=decisions.move, on_new=lambda face_id: decisions.move_to_new_person(face_id, self))
+        menu.exec(position)
 
     def _image_failed(self, photo_id: int, error) -> None:
         if photo_id == self.photo_id:

@@ -1,6 +1,13 @@
-"""The filters popup under the search bar: date range, folder, tag, album, camera."""
+"""The filters popup under the search bar: date range, folder, tag, album, camera, person.
+
+The person picker keeps a person's id: a rename shows the new name and keeps the filter; a
+person merged into another is followed to that person; one no longer offered (hidden) leaves
+the filter. The search on screen changes with it, so the picker never says one thing while the
+results show another."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -9,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from album.ui.adapters.search import SearchFilters
 from album.ui.filter_choices import load_filter_choices
+from album.ui.library_changes import PEOPLE
 from album.ui.tasks import SEARCH
 
 ANY = "Any"
@@ -32,7 +40,10 @@ class SearchFiltersPopup(QFrame):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.date_from)
         row.addWidget(self.date_to)
-        self.folder, self.tag, self.album, self.camera = (QComboBox(self) for _ in range(4))
+        self.folder, self.tag, self.album, self.camera, self.person = (QComboBox(self) for _ in range(5))
+        self.person.setAccessibleName("Person")
+        self._applied = SearchFilters()  # what the search on screen was last given
+        self._merged: dict[int, int] = {}  # person id → the person it was merged into
         buttons = QDialogButtonBox(self)
         buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("Clear", QDialogButtonBox.ButtonRole.ResetRole).clicked.connect(self.clear)
@@ -43,9 +54,13 @@ class SearchFiltersPopup(QFrame):
         form.addRow("Tag", self.tag)
         form.addRow("Album", self.album)
         form.addRow("Camera", self.camera)
+        form.addRow("Person", self.person)
         form.addRow(buttons)
         self.place = None  # () -> QPoint: where to be for the size it has now (set by the search bar)
-        self._fill([], [], [], [])
+        self._fill([], [], [], [], [])
+        if context.changes is not None:
+            context.changes.changed.connect(lambda what: what == PEOPLE and self.refresh())
+            context.changes.personsMerged.connect(self._persons_merged)
 
     def showEvent(self, event) -> None:
         self.adjustSize()
@@ -65,15 +80,16 @@ class SearchFiltersPopup(QFrame):
         self._context.tasks.run_task(SEARCH, lambda: load_filter_choices(library), self._loaded, name="filter choices")
 
     def _loaded(self, choices) -> None:
-        self._fill(choices.folders, choices.tags, choices.albums, choices.cameras)
+        self._fill(choices.folders, choices.tags, choices.albums, choices.cameras, choices.persons)
 
-    def _fill(self, folders, tags, albums, cameras) -> None:
+    def _fill(self, folders, tags, albums, cameras, persons) -> None:
         for combo, values in ((self.folder, folders), (self.tag, tags), (self.album, albums), (self.camera, cameras)):
             current = combo.currentText()
             combo.clear()
             combo.addItems([ANY, *values])
             if current in values:
                 combo.setCurrentText(current)
+        self._fill_persons(persons)
         if self.isVisible():
             self.adjustSize()  # longer choices: wider, and placed again inside the window
 
@@ -90,6 +106,7 @@ class SearchFiltersPopup(QFrame):
             tag=chosen(self.tag),
             album=chosen(self.album),
             camera=chosen(self.camera),
+            person_id=self.person.currentData(),
         )
 
     def clear(self) -> None:
@@ -99,9 +116,37 @@ class SearchFiltersPopup(QFrame):
     def reset(self) -> None:
         """Every filter back to "Any", without applying."""
         self.use_dates.setChecked(False)
-        for combo in (self.folder, self.tag, self.album, self.camera):
+        for combo in (self.folder, self.tag, self.album, self.camera, self.person):
             combo.setCurrentIndex(0)
+        self._applied = SearchFilters()
 
     def _apply(self) -> None:
         self.hide()
-        self.applied.emit(self.filters())
+        self._applied = self.filters()
+        self.applied.emit(self._applied)
+
+    # --- persons: chosen by id, and kept true while People changes -----------------------------------
+
+    def _fill_persons(self, persons: list[tuple[int, str]]) -> None:
+        chosen = self._follow(self.person.currentData())
+        self.person.clear()
+        self.person.addItem(ANY, None)
+        for person_id, label in persons:
+            self.person.addItem(label, person_id)
+        self.person.setCurrentIndex(max(self.person.findData(chosen), 0) if chosen is not None else 0)
+        applied = self._applied.person_id
+        offered = {person_id for person_id, _ in persons}
+        if applied is not None and applied not in offered:
+            followed = self._follow(applied)
+            self._applied = replace(self._applied, person_id=followed if followed in offered else None)
+            self.applied.emit(self._applied)  # the results on screen follow the merge (or lose the filter)
+
+    def _follow(self, person_id: int | None) -> int | None:
+        seen = set()
+        while person_id in self._merged and person_id not in seen:  # merged, then merged again
+            seen.add(person_id)
+            person_id = self._merged[person_id]
+        return person_id
+
+    def _persons_merged(self, target: int, others: list) -> None:
+        self._merged.update({int(other): int(target) for other in others})
