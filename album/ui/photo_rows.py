@@ -95,7 +95,8 @@ def keep_shown_order(shown: Sequence[int], fresh: PhotoRows) -> PhotoRows:
 
     While an index run adds photos batch by batch, re-sorting on every reload would move the
     photos under the user's eyes (a new batch of older photos lands between them); they are
-    sorted once the run is over.
+    sorted once the run is over. Until then a month may show twice (month sections are runs of
+    rows): once among the photos shown, once among the newcomers.
     """
     position = {photo_id: row for row, photo_id in enumerate(fresh.ids)}
     order = [position[photo_id] for photo_id in shown if photo_id in position]

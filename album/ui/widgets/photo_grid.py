@@ -97,9 +97,6 @@ class PhotoGridView(QAbstractItemView):
         if top is not None and self.verticalScrollBar().value() > 0:
             self._scroll_to_row(self.model().row_of(top))
 
-    def cell_size(self) -> QSize:
-        return QSize(self.cells.side, self.cells.side)
-
     # --- the QAbstractItemView interface ----------------------------------------------------------
 
     def visualRect(self, index: QModelIndex) -> QRect:
