@@ -87,6 +87,10 @@ def test_arrows_and_selection_skip_headers(qtbot, grid):
     assert grid.currentIndex().row() == 5  # the next photo, whatever line it is on
     qtbot.keyClick(grid, Qt.Key.Key_End)
     assert grid.currentIndex().row() == 13
+    qtbot.keyClick(grid, Qt.Key.Key_PageUp)  # a screen up (all of it fits): the top line, same column
+    assert grid.currentIndex().row() == 1
+    qtbot.keyClick(grid, Qt.Key.Key_PageDown)
+    assert grid.currentIndex().row() == 13  # the last line's second photo
 
     # Shift+Down across a header selects photos only: the whole run from 1 to 4.
     grid.setCurrentIndex(model.index(1, 0))
