@@ -27,6 +27,7 @@ class PhotoRows:
     why: list[str] | None = None  # search results only: what matched
     grouped_by_month: bool = False
     rows_by_hash: dict[str, list[int]] = field(default_factory=dict)
+    month_starts: list[int] | None = None  # grouped by month: the row each month's run starts at
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -40,12 +41,28 @@ class PhotoRows:
         self.rows_by_hash = by_hash
         return self
 
+    def index_months(self) -> "PhotoRows":
+        """Fill `month_starts` (where the grid's month sections begin), on the worker thread too.
+
+        A section is a run of rows in one month (photos without a date make one 'No date' run),
+        so rows kept in their shown order while an index run adds batches never move.
+        """
+        starts, previous = [], None
+        if self.grouped_by_month:
+            for row, taken in enumerate(self.taken):
+                month = taken[:7] if taken and taken[:4].isdigit() else ""  # as formatting.month_label
+                if row == 0 or month != previous:
+                    starts.append(row)
+                previous = month
+        self.month_starts = starts
+        return self
+
 
 def load_library_rows(database: Database, sort: str = "newest") -> PhotoRows:
     """Every readable photo in the library, in `sort` order (album.store.browsing.SORT_ORDERS)."""
     rows = BrowsingRepository(database).grid_rows(sort)
     ids, hashes, taken, paths = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
-    return PhotoRows(ids, hashes, taken, paths, grouped_by_month=sort in DATE_SORTS).index_hashes()
+    return PhotoRows(ids, hashes, taken, paths, grouped_by_month=sort in DATE_SORTS).index_hashes().index_months()
 
 
 def load_rows_for(
@@ -70,7 +87,7 @@ def load_rows_for(
             result.scores.append(float(scores[position]))
         if why is not None:
             result.why.append(why[position])
-    return result.index_hashes()
+    return result.index_hashes().index_months()
 
 
 def keep_shown_order(shown: Sequence[int], fresh: PhotoRows) -> PhotoRows:
@@ -78,7 +95,8 @@ def keep_shown_order(shown: Sequence[int], fresh: PhotoRows) -> PhotoRows:
 
     While an index run adds photos batch by batch, re-sorting on every reload would move the
     photos under the user's eyes (a new batch of older photos lands between them); they are
-    sorted once the run is over.
+    sorted once the run is over. Until then a month may show twice (month sections are runs of
+    rows): once among the photos shown, once among the newcomers.
     """
     position = {photo_id: row for row, photo_id in enumerate(fresh.ids)}
     order = [position[photo_id] for photo_id in shown if photo_id in position]
@@ -87,4 +105,4 @@ def keep_shown_order(shown: Sequence[int], fresh: PhotoRows) -> PhotoRows:
     return PhotoRows(
         [fresh.ids[r] for r in order], [fresh.hashes[r] for r in order], [fresh.taken[r] for r in order],
         [fresh.paths[r] for r in order], grouped_by_month=fresh.grouped_by_month,
-    ).index_hashes()
+    ).index_hashes().index_months()

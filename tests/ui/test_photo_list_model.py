@@ -43,10 +43,11 @@ def test_rows_and_roles(qtmodeltester):
     assert model.row_of(103) == 3 and model.row_of(999) is None
 
 
-def test_month_groups_start_at_each_new_month():
+def test_month_sections_start_at_each_new_month():
     model = PhotoListModel()
     model.set_rows(rows())
-    assert [model.group_label(r) for r in range(5)] == ["March 2019", "", "February 2019", "No date", ""]
+    assert [(s.start, s.count, s.title) for s in model.sections()] == [
+        (0, 2, "March 2019"), (2, 1, "February 2019"), (3, 2, "No date")]
 
 
 def test_search_results_carry_scores_in_the_tooltip():
@@ -54,7 +55,7 @@ def test_search_results_carry_scores_in_the_tooltip():
     model.set_rows(rows(3, scores=[0.31, 0.28, 0.2]))
     assert model.index(0).data(ScoreRole) == 0.31
     assert "score 0.31" in model.index(0).data(Qt.ItemDataRole.ToolTipRole)
-    assert model.group_label(0) == ""  # results are ranked, not grouped
+    assert [(s.start, s.count, s.title) for s in model.sections()] == [(0, 3, "")]  # ranked, not grouped
 
 
 def test_thumbnails_are_asked_for_lazily_and_announced():

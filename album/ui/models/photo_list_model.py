@@ -3,6 +3,8 @@
 It holds plain columns (`PhotoRows`) built off the GUI thread and answers the view's questions
 in O(1): the thumbnail comes from the `ThumbnailLoader` (a placeholder until it is decoded),
 the tooltip says the score and why a search result matched. Nothing here touches the database.
+Month headers are not rows: the model names its sections (`sections()`) and the view draws them,
+so every row is a photo for selection, actions and the viewer.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
 
 from album.ui import formatting
+from album.ui.grid_geometry import Section
 from album.ui.photo_rows import PhotoRows
 
 PhotoIdRole = Qt.ItemDataRole.UserRole + 1
 PathRole = Qt.ItemDataRole.UserRole + 2
 ScoreRole = Qt.ItemDataRole.UserRole + 3
-GroupLabelRole = Qt.ItemDataRole.UserRole + 4  # 'March 2019' on the first photo of each month group
 ContentHashRole = Qt.ItemDataRole.UserRole + 5
 TakenRole = Qt.ItemDataRole.UserRole + 6
 LoadingRole = Qt.ItemDataRole.UserRole + 7  # True while the thumbnail is being decoded
@@ -31,6 +33,7 @@ class PhotoListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows = PhotoRows()
         self._row_of_id: dict[int, int] | None = None
+        self._sections: list[Section] | None = None
         self._thumbnails = thumbnails
         if thumbnails is not None:
             thumbnails.loaded.connect(self._thumbnails_loaded)
@@ -41,6 +44,7 @@ class PhotoListModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = rows
         self._row_of_id = None
+        self._sections = None
         self.endResetModel()
 
     @property
@@ -68,7 +72,9 @@ class PhotoListModel(QAbstractListModel):
                     del column[row]
             self.endRemoveRows()
         self._row_of_id = None
+        self._sections = None
         self._rows.index_hashes()
+        self._rows.month_starts = None  # found again when the view asks for the sections
 
     # --- the Qt model interface -----------------------------------------------------------------
 
@@ -92,8 +98,6 @@ class PhotoListModel(QAbstractListModel):
             return rows.taken[row]
         if role == ScoreRole:
             return rows.scores[row] if rows.scores is not None else None
-        if role == GroupLabelRole:
-            return self.group_label(row) or None
         if role == LoadingRole:
             return int(self.is_loading(row))
         if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.AccessibleTextRole:
@@ -116,15 +120,22 @@ class PhotoListModel(QAbstractListModel):
         content_hash = self._rows.hashes[row]
         return bool(content_hash) and self._thumbnails is not None and not self._thumbnails.is_missing(content_hash)
 
-    def group_label(self, row: int) -> str:
-        """'March 2019' on the first photo of each month when grouped by date, else ''."""
-        rows = self._rows
-        if not rows.grouped_by_month:
-            return ""
-        month = (rows.taken[row] or "")[:7]
-        if row == 0 or (rows.taken[row - 1] or "")[:7] != month:
-            return formatting.month_label(rows.taken[row])
-        return ""
+    def sections(self) -> list[Section]:
+        """The grid's sections: one per month ('March 2019', 'No date' last) when grouped by date,
+        else one untitled section (search results are ranked, albums keep their order)."""
+        if self._sections is None:
+            rows, count = self._rows, len(self._rows.ids)
+            if not count:
+                self._sections = []
+            elif not rows.grouped_by_month:
+                self._sections = [Section(0, count)]
+            else:
+                if rows.month_starts is None:
+                    rows.index_months()
+                ends = rows.month_starts[1:] + [count]
+                self._sections = [Section(start, end - start, formatting.month_label(rows.taken[start]))
+                                  for start, end in zip(rows.month_starts, ends)]
+        return self._sections
 
     def score(self, row: int) -> float | None:
         return self._rows.scores[row] if self._rows.scores is not None else None

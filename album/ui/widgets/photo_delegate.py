@@ -1,12 +1,13 @@
-"""Paints one grid cell: the thumbnail centred in a square, a placeholder while it loads, the
-selection, and a month label on the first photo of each month when the grid is grouped by date."""
+"""Paints one grid cell (the thumbnail centred in a square, a placeholder while it loads, the
+selection) and a section's full-width header line ('March 2019  23 photos')."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from album.ui import formatting
 
 PADDING = 4
 
@@ -44,21 +45,40 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.setBrush(palette.color(QPalette.ColorRole.Midlight if model.is_loading(row) else QPalette.ColorRole.Mid))
             painter.drawRoundedRect(QRectF(rect.adjusted(6, 6, -6, -6)), 4, 4)
 
-        group = model.group_label(row)
-        if group:
-            font = painter.font()
-            font.setBold(True)
-            painter.setFont(font)
-            metrics = painter.fontMetrics()
-            badge = QRect(rect.left(), rect.top(), metrics.horizontalAdvance(group) + 12, metrics.height() + 4)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(0, 0, 0, 160))
-            painter.drawRoundedRect(QRectF(badge), 4, 4)
-            painter.setPen(QColor(255, 255, 255))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, group)
-
         if option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(palette.color(QPalette.ColorRole.Highlight).lighter(130))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(option.rect.adjusted(1, 1, -2, -2)), 6, 6)
         painter.restore()
+
+
+def header_height(font: QFont) -> int:
+    """A header line's height: the title's bold, larger line with room above (a break between months)."""
+    return QFontMetrics(_title_font(font)).height() * 2 + 8
+
+
+def paint_header(painter: QPainter, rect: QRect, title: str, count: int, palette: QPalette) -> None:
+    """'March 2019' in bold with its photo count after it, on the line's lower part, left-aligned with the photos."""
+    painter.save()
+    text_rect = rect.adjusted(PADDING + 4, rect.height() // 3, -PADDING, 0)
+    title_font = _title_font(painter.font())
+    painter.setFont(title_font)
+    painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+    painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+    after = QFontMetrics(title_font).horizontalAdvance(title) + 12
+    count_font = QFont(painter.font())
+    count_font.setBold(False)
+    count_font.setPointSizeF(max(1.0, title_font.pointSizeF() * 0.8))
+    painter.setFont(count_font)
+    painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+    painter.drawText(text_rect.adjusted(after, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                     formatting.count(count, "photo"))
+    painter.restore()
+
+
+def _title_font(font: QFont) -> QFont:
+    title = QFont(font)
+    title.setBold(True)
+    if title.pointSizeF() > 0:
+        title.setPointSizeF(title.pointSizeF() * 1.25)
+    return title
