@@ -153,6 +153,11 @@ class Gazetteer:
         index = self._loaded()
         return [place for places in index.by_name.values() for place in places if place.kind == "city"]
 
+    @property
+    def loaded(self) -> bool:
+        index = self._index
+        return index is not None and index.by_alternate is not None
+
     def load(self) -> None:
         """Build the index now (e.g. on a background thread at start-up) rather than at the
         first query that names a place."""

@@ -25,7 +25,7 @@ from album.services.places import PhotoPlace, PhotoPlaces, Place, normalise_name
 from album.services.query import ParsedQuery, QueryParser, WeightedTerm
 from album.services.ranking import VectorRanker, ef_for
 from album.services.relevance import RelevanceCutoff, is_phrase, logit_scale, query_vectors
-from album.services.search_filters import PhotoFilter, describe_filters
+from album.services.search_filters import PhotoFilter, describe_filters, tagged_photo_ids
 from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
@@ -270,7 +270,7 @@ class SearchService:
         than automatic tags, would leave it out."""
         if len(terms) != 1 or terms[0].weight <= 0:
             return ids, scores, keep
-        tagged = PhotoFilter.build(tag=terms[0].text).photo_ids(self._db)
+        tagged = tagged_photo_ids(self._db, terms[0].text)
         if allowed is not None:
             tagged = np.intersect1d(tagged, allowed, assume_unique=True)
         keep = keep | np.isin(ids, tagged)

@@ -116,6 +116,13 @@ class PhotoFilter:
         return [tuple(r) for r in rows]
 
 
+def tagged_photo_ids(db: Database, tag: str) -> np.ndarray:
+    """Photos carrying `tag` (any case, by the user or automatically, not removed), sorted."""
+    rows = db.query("SELECT t.photo_id FROM tags t JOIN photos p ON p.id = t.photo_id WHERE t.tag = ? "
+                    "COLLATE NOCASE AND t.hidden = 0 AND p.status = 'ok' ORDER BY t.photo_id", (tag,))
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
 def describe_filters(filters: PhotoFilter, place: Place | None) -> str:
     """'taken in Tuscany, Italy, in 2008, tagged beach': for the note when nothing is left."""
     parts = []

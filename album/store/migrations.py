@@ -309,6 +309,13 @@ def _events(db: sqlite_utils.Database) -> None:
     )
 
 
+def _tags_by_name(db: sqlite_utils.Database) -> None:
+    """Tags are matched by name case-insensitively (a tag filter, and search showing the photos
+    tagged with the query's words): an index in that collation keeps it a lookup, not a scan of
+    every photo (~40 ms a query at 100k photos)."""
+    _run_statements(db, "CREATE INDEX tags_tag_nocase ON tags(tag COLLATE NOCASE, hidden);")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
@@ -317,6 +324,7 @@ MIGRATIONS: list[Migration] = [
     ("0006_faces", _faces),
     ("0007_events", _events),
     ("0008_metadata", _metadata),
+    ("0009_tags_by_name", _tags_by_name),
 ]
 
 

@@ -58,6 +58,9 @@ def test_offline_the_notice_says_so_once_and_can_be_dismissed(qtbot, mini_librar
     again = open_window(mini_library)  # the next launch: same settings
     qtbot.waitUntil(lambda: again.context.warmup.ready, timeout=10_000)
     assert not again.notice_check.running and not again.model_notice.isVisible()
+    # The place-name index is built in the background too: a first 'dog at the beach' does not
+    # wait ~3 s for it.
+    qtbot.waitUntil(lambda: again.context.library.gazetteer.loaded, timeout=30_000)
 
 
 def test_with_a_hub_it_offers_the_download_in_settings(qtbot, mini_library, open_window, monkeypatch):

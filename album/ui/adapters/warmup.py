@@ -1,4 +1,5 @@
-"""Loading the library's model and vector index once, whichever pool needs them first.
+"""Loading the library's model and vector index once, whichever pool needs them first (and the
+place-name index right after, in the background).
 
 `Library.model` and `Library.vector_index()` load lazily and are not guarded against two
 threads loading at once (the search pool and the indexing pool may both ask first). Every
@@ -40,6 +41,10 @@ class LibraryWarmup:
                 gc.freeze()
                 gc.enable()
             self._ready.set()
+        # The place-name index takes ~3 s to build; a query naming a place ('dog at the beach' asks
+        # whether 'the beach' is one) would otherwise pay it. Built beside the first jobs, not
+        # before them; a query that needs it meanwhile waits on the gazetteer's own lock.
+        threading.Thread(target=self._library.gazetteer.load, name="gazetteer-warmup", daemon=True).start()
 
     def invalidate(self) -> None:
         """The library switched models: the next job loads the new one (under the lock)."""
