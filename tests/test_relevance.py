@@ -165,6 +165,22 @@ def test_photos_almost_as_clear_as_a_clear_match_are_shown(real_library):
     assert len(unclear) == 0
 
 
+def test_a_full_page_stops_counting_a_broad_query_and_says_so(real_library, monkeypatch):
+    # At 100k photos counting every match of a broad query took fetches of thousands of photos;
+    # once the page is full the count stops and is given as a lower bound ('1,000+').
+    from album.services import search as search_module
+
+    library, truth, _ = real_library
+    everything = library.search("grand piano", limit=None)
+    assert not everything.matched_more and everything.matched == len(everything) >= 10
+    monkeypatch.setattr(search_module, "FETCH_MIN", 10)
+    monkeypatch.setattr(search_module, "COUNT_EXACTLY_UP_TO", 20)
+    page = library.search("grand piano", limit=5)
+    assert page.matched_more and len(page) == 5 and 5 <= page.matched <= everything.matched
+    assert page.paths == everything.paths[:5]
+    assert not library.search("grand piano", limit=None).matched_more  # smart albums get every match
+
+
 def test_one_obvious_hit_in_a_small_library_is_not_cut_away(tmp_path, album_mini, shared_data):
     folder = tmp_path / "photos"
     folder.mkdir()

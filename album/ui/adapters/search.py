@@ -48,6 +48,7 @@ class SearchOutcome:
     similar_name: str = ""  # its file name
     cut: int = 0  # near results the relevance cutoff left out (show all brings them back)
     matched: int = 0  # photos that pass the cutoff, also beyond the page
+    matched_more: bool = False  # `matched` is a lower bound (a broad query: '1,000+ photos')
 
     @property
     def no_good_matches(self) -> bool:
@@ -90,7 +91,7 @@ def _outcome(text: str, results, similar_to: int | None = None) -> SearchOutcome
     ]
     notes = [str(note) for note in getattr(results, "notes", [])]
     return SearchOutcome(text, hits, notes, similar_to, int(getattr(results, "cut", 0) or 0),
-                         int(getattr(results, "matched", 0) or 0))
+                         int(getattr(results, "matched", 0) or 0), bool(getattr(results, "matched_more", False)))
 
 
 def _why(why) -> str:

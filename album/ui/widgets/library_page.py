@@ -140,8 +140,12 @@ class LibraryPage(QWidget):
         else:
             what = f" for “{_escape(outcome.text)}”" if outcome.text else ""
             shown = max(len(outcome.hits), getattr(outcome, "matched", 0))  # the page may hold fewer
-            text = f"{formatting.count(shown, 'photo')}{what}, best match first"
-        if outcome.cut:
+            more = getattr(outcome, "matched_more", False)  # a broad query: not every match was counted
+            label = f"{shown:,}+ photos" if more else formatting.count(shown, "photo")
+            text = f"{label}{what}, best match first"
+        if outcome.cut and getattr(outcome, "matched_more", False):
+            text += " &nbsp;<a href='all'>Show all</a>"
+        elif outcome.cut:
             text += f" &nbsp;<a href='all'>Show all</a> ({formatting.count(outcome.cut, 'weaker match', 'weaker matches')} left out)"
         if outcome.notes:
             text += "<br>" + "<br>".join(_escape(note) for note in outcome.notes)
