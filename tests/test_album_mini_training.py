@@ -155,6 +155,6 @@ def test_web_pairs_join_the_fit_split_only_and_a_smaller_share_is_a_subset(monke
         row = int(web_rows[0])
         (caption,) = data.image_captions[row]
         assert np.allclose(data.captions[caption].numpy(), features.web.caption_vectors[row - 1600])
-        assert data.standardised.shape[:2] == (1, 2000)
+        assert data.standardised.shape[:2] == (recipe.views, 2000)  # web rows repeat their one view
         assert len(data.epoch_images(2)) == 2 * len(flickr_rows) + len(web_rows)
     assert chosen[0.25] < chosen[0.5] < chosen[1.0]
