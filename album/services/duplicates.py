@@ -37,6 +37,8 @@ from album.media.perceptual import crop_distance, hamming_many
 from album.media.sharpness import sharpness_of
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.services.duplicate_grouping import ConstrainedUnionFind
+from album.services.duplicate_rules import (DEFAULT, CaptureFacts, DuplicateThresholds, passes_crop_steps,
+                                           passes_same_steps, same_picture)
 from album.services.hash_neighbours import near_hash_pairs
 from album.services.keeper import PhotoFacts, choose_keeper, choose_shot
 from album.services.perceptual_hashes import PerceptualHashCache
@@ -54,66 +56,6 @@ _RAW_COMPANION_SUFFIXES = frozenset({".jpg", ".jpeg", ".heic", ".heif", ".hif"})
 
 class DuplicateError(AlbumError):
     """A duplicate request that cannot be carried out (unknown tier, unknown photo...)."""
-
-
-@dataclass(frozen=True)
-class DuplicateThresholds:
-    """When two photos are duplicates, per tier. Cosines are of the library's model's vectors.
-
-    The Hamming values hold for any model. The cosine values were measured on Flickr photos,
-    their edited copies and distractors (bench/duplicates.py) with EfficientNet-Lite0 features,
-    the image tower of album-mini; another model may want other cosines (the bench's --set).
-    """
-
-    # Nearest neighbours asked of the index per photo. Copies and burst frames are a photo's
-    # very nearest, and union-find joins larger sets through their members' own neighbours.
-    neighbours: int = 12
-    # HNSW search breadth for those queries: near duplicates are found even with a narrow
-    # search (recall@11 0.99 at ef=16 on 100k synthetic vectors, 0.995 at 64, at 3x the time).
-    ef: int = 24
-    # "same": (most differing hash bits, least cosine) steps; a pair is the same picture when it
-    # passes any step. Edits flip 0-12 of 64 bits (crops and rotations the most), different
-    # pictures 20-40, but two scenes with one layout (sea, beach, sky) can come within 12: the
-    # further apart the hashes, the surer the model must be. The low first floor is because
-    # greyscale copies score low with colour-minded models. With album-mini, different photos of
-    # one kind of object (Caltech's grand pianos) reach cosine 0.87-0.94 at 18-28 bits, so the
-    # wide steps demand near-identity: measured with bench/duplicates.py on album-mini.
-    # The first step is for greyscale copies, which colour-minded models place far away (cosine
-    # 0.34-0.5 with album-mini) while their hash is 0-2 bits off; different photos were never
-    # within 8 bits (bench/duplicates.py, split A: 1,260 photos, every pair).
-    same_steps: tuple[tuple[int, float], ...] = ((4, 0.2), (6, 0.45), (12, 0.9), (18, 0.975))
-    # Pairs whose hashes are at most this many bits apart are candidates even when the index does
-    # not list them among each other's neighbours (hash_neighbours.py; it finds up to 2 bits).
-    hash_candidate_bits: int = 2
-    # "same" also when one is the other cropped a few percent a side: (most differing bits of the
-    # hashes at differing borders, perceptual.crop_distance; least cosine) steps. Copies cropped
-    # 5% a side measure 0-2 bits (40 flickr8k "choose" photos, colour and greyscale crops;
-    # cosine >= 0.86 in colour, >= 0.41 in grey), while different photos of one kind of object
-    # on a plain background (Caltech's grand pianos, anchors, Windsor chairs) come within 4-10
-    # bits at cosine 0.58-0.97: only a near-exact crop match counts, whatever the cosine.
-    # The low floor is for greyscale copies that are also cropped.
-    crop_steps: tuple[tuple[int, float], ...] = ((3, 0.35),)
-    similar_min_cosine: float = 0.85  # bursts and retakes of one scene (unrelated: <= 0.76)
-    # "Similar shots" are what a photographer means: one moment or scene, so close in capture
-    # time as well as in content. Photos of one kind of thing from unrelated sources (eight
-    # different grand pianos) look alike to any model; only the camera's clock tells a burst
-    # from them. Both photos need an EXIF capture time (file times say when a file was copied,
-    # not when the picture was taken) within this many seconds of each other, and where both
-    # know it, the same camera and a place within `similar_max_metres`.
-    similar_max_seconds: float = 300.0
-    similar_max_metres: float = 1000.0
-
-    @property
-    def same_min_cosine(self) -> float:
-        return min((cosine for _, cosine in self.same_steps), default=2.0)
-
-    @property
-    def candidate_cosine(self) -> float:
-        crop_min_cosine = min((cosine for _, cosine in self.crop_steps), default=2.0)
-        return min(self.same_min_cosine, self.similar_min_cosine, crop_min_cosine)
-
-
-DEFAULT = DuplicateThresholds()
 
 
 @dataclass(frozen=True)
@@ -294,7 +236,7 @@ class DuplicateFinder:
             keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
             keep_hash = next(h for h in group if hashes[h] == keeper.content_hash)
             keep_vector, keep_phash = vectors.get(by_hash[keep_hash][0].id), phashes.get(keeper.content_hash)
-            kept = [h for h in group if h == keep_hash or _same_picture(
+            kept = [h for h in group if h == keep_hash or same_picture(
                 keep_vector, vectors.get(by_hash[h][0].id), keep_phash, phashes.get(hashes[h]), thresholds)]
             if len(kept) > 1:
                 confirmed.append(kept)
@@ -404,7 +346,7 @@ class DuplicateFinder:
     ) -> np.ndarray:
         """Edges that fail the hash steps but pass a crop step: one photo is the other cropped."""
         min_cosine = min((cosine for _, cosine in t.crop_steps), default=2.0)
-        unsure = ~_passes_same_steps(edges.hamming, edges.cosine, t) & (edges.hamming >= 0) & (edges.cosine >= min_cosine)
+        unsure = ~passes_same_steps(edges.hamming, edges.cosine, t) & (edges.hamming >= 0) & (edges.cosine >= min_cosine)
         cropped = np.zeros(len(edges.a), dtype=bool)
         if not unsure.any():
             return cropped
@@ -412,7 +354,7 @@ class DuplicateFinder:
         zoomed = self._phashes.with_zoom({hashes[h]: by_hash[h][0].path for h in needed})
         for k in np.flatnonzero(unsure).tolist():
             a, b = zoomed.get(hashes[edges.a[k]]), zoomed.get(hashes[edges.b[k]])
-            cropped[k] = a is not None and b is not None and _passes_crop_steps(crop_distance(a, b), edges.cosine[k], t)
+            cropped[k] = a is not None and b is not None and passes_crop_steps(crop_distance(a, b), edges.cosine[k], t)
         return cropped
 
     def _cannot_links(self, photos: dict[int, PhotoFacts], hash_index: dict[str, int]) -> dict[int, set[int]]:
@@ -470,46 +412,6 @@ def _group(
     return DuplicateGroup(tier, tuple(member(m) for m in [keeper, *rest]), reason)
 
 
-class CaptureFacts:
-    """Capture time (seconds, camera clock), camera and GPS position per content, as arrays."""
-
-    def __init__(self, size: int):
-        self.seconds = np.full(size, np.nan)
-        self.camera = np.full(size, -1, dtype=np.int64)  # a code per camera name; -1: unknown
-        self.lat, self.lon = np.full(size, np.nan), np.full(size, np.nan)
-        self._codes: dict[str, int] = {}
-
-    def set(self, h: int, taken_at: str | None, camera: str | None, lat: float | None, lon: float | None) -> None:
-        try:
-            moment = datetime.fromisoformat(taken_at) if taken_at else None
-        except ValueError:
-            moment = None
-        if moment is not None:
-            # The camera's own clock, read the same way for every photo: differences are what count.
-            self.seconds[h] = moment.replace(tzinfo=timezone.utc).timestamp()
-        if camera:
-            self.camera[h] = self._codes.setdefault(camera, len(self._codes))
-        if lat is not None and lon is not None:
-            self.lat[h], self.lon[h] = lat, lon
-
-    def close(self, a: np.ndarray, b: np.ndarray, t: DuplicateThresholds) -> np.ndarray:
-        """Element-wise: contents a and b were taken close enough to be shots of one moment."""
-        gap = np.abs(self.seconds[a] - self.seconds[b])
-        close = gap <= t.similar_max_seconds  # False where either time is unknown (NaN)
-        camera_a, camera_b = self.camera[a], self.camera[b]
-        close &= (camera_a < 0) | (camera_b < 0) | (camera_a == camera_b)
-        metres = _metres_apart(self.lat[a], self.lon[a], self.lat[b], self.lon[b])
-        close &= ~(metres > t.similar_max_metres)  # unknown places (NaN) do not separate
-        return close
-
-
-def _metres_apart(lat_a, lon_a, lat_b, lon_b) -> np.ndarray:
-    """Great-circle distance (haversine), element-wise; NaN where a position is unknown."""
-    lat_a, lon_a, lat_b, lon_b = (np.radians(np.asarray(v, dtype=float)) for v in (lat_a, lon_a, lat_b, lon_b))
-    h = np.sin((lat_b - lat_a) / 2) ** 2 + np.cos(lat_a) * np.cos(lat_b) * np.sin((lon_b - lon_a) / 2) ** 2
-    return 2 * 6_371_000 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-
-
 def _lookup(photo_ids: np.ndarray, photo_hash: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Hash index of each photo id (-1 for ids that are not usable photos, e.g. hnswlib's padding)."""
     if len(photo_ids) == 0:
@@ -520,33 +422,9 @@ def _lookup(photo_ids: np.ndarray, photo_hash: np.ndarray, ids: np.ndarray) -> n
 
 def _classify(edges: _Edges, t: DuplicateThresholds, cropped: np.ndarray) -> tuple[_Edges, _Edges]:
     """Split candidate edges into "same" (confirmed by the hash, or a crop) and "similar" (the rest above the bar)."""
-    same = _passes_same_steps(edges.hamming, edges.cosine, t) | cropped
+    same = passes_same_steps(edges.hamming, edges.cosine, t) | cropped
     similar = ~same & (edges.cosine >= t.similar_min_cosine)
     return edges.select(same), edges.select(similar)
-
-
-def _same_picture(vector_a, vector_b, hashes_a: tuple[int, int, int] | None, hashes_b: tuple[int, int, int] | None,
-                  t: DuplicateThresholds) -> bool:
-    """The "same" tier's test for one pair (as _classify applies it to candidate edges);
-    hashes are (phash, *zoom_hashes)."""
-    if vector_a is None or vector_b is None or hashes_a is None or hashes_b is None:
-        return False
-    cosine, hamming = float(np.dot(vector_a, vector_b)), (hashes_a[0] ^ hashes_b[0]).bit_count()
-    if _passes_same_steps(np.int64(hamming), np.float64(cosine), t):
-        return True
-    return _passes_crop_steps(crop_distance(hashes_a, hashes_b), cosine, t)
-
-
-def _passes_crop_steps(distance: int, cosine: float, t: DuplicateThresholds) -> bool:
-    return any(distance <= max_bits and cosine >= min_cosine for max_bits, min_cosine in t.crop_steps)
-
-
-def _passes_same_steps(hamming, cosine, t: DuplicateThresholds):
-    """Element-wise: passes any (most differing bits, least cosine) step; hamming < 0 is unknown."""
-    same = np.zeros(np.shape(cosine), dtype=bool)
-    for max_hamming, min_cosine in t.same_steps:
-        same |= (hamming >= 0) & (hamming <= max_hamming) & (cosine >= min_cosine)
-    return same
 
 
 def _union(edges: _Edges, cannot: dict[int, set[int]], order: np.ndarray) -> list[list[int]]:

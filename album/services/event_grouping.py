@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from album.services.geo import distance_km
+
 HOUR = 3600
 DAY = 86_400
-EARTH_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,6 @@ def find_home(timeline: Timeline, rules: GroupingRules = DEFAULT_RULES) -> Home 
     best = unique_cells[np.argmax(counts)]
     inside = (cells == best).all(axis=1)
     return Home(float(np.median(lat[inside])), float(np.median(lon[inside])), "auto")
-
-
-def distance_km(lat: np.ndarray, lon: np.ndarray, home_lat: float, home_lon: float) -> np.ndarray:
-    p1, p2 = np.radians(home_lat), np.radians(lat)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon - home_lon) / 2) ** 2
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def find_events(timeline: Timeline, home: Home | None, rules: GroupingRules = DEFAULT_RULES) -> list[FoundEvent]:

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from album.services.gazetteer import COMMON_WORDS, Gazetteer, Place, normalise_name, place_rank
+from album.services.geo import distance_km
 from album.store.chunks import execute_in
 from album.store.database import Database
 
@@ -173,7 +174,7 @@ class PhotoPlaces:
                AND gps_lat BETWEEN ? AND ? AND gps_lon BETWEEN ? AND ?""",
             (lat - dlat, lat + dlat, lon - dlon, lon + dlon),
         )
-        return [r[0] for r in rows if haversine_km(lat, lon, r[1], r[2]) <= radius_km]
+        return [r[0] for r in rows if distance_km(lat, lon, r[1], r[2]) <= radius_km]
 
     def _library_places(self, phrase: str) -> list[Place]:
         return self._known_places().get(normalise_name(phrase), [])
@@ -200,11 +201,6 @@ class PhotoPlaces:
             return known
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _ids(rows) -> np.ndarray:
