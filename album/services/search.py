@@ -287,6 +287,8 @@ class SearchService:
             tagged = np.intersect1d(tagged, allowed, assume_unique=True)
         keep = keep | np.isin(ids, tagged)
         missing = np.setdiff1d(tagged, ids, assume_unique=True)
+        if not missing.size:  # the usual case: no reader connection opened for nothing
+            return ids, scores, keep
         found = [(part_ids, vectors @ query) for part_ids, vectors in self._embeddings.iter_vectors(model_id, missing)]
         if found:  # tagged photos beyond the judged ones (those without a vector cannot be ranked)
             extra_ids = np.concatenate([f[0] for f in found]).astype(ids.dtype)
