@@ -257,10 +257,14 @@ class SearchService:
             if (k >= results.candidates or ids.size < k or float(judged.min(initial=np.inf)) < floor
                     or (fresh.mean() if fresh.size else 0.0) < EXPAND_WHILE_PASSING):
                 break
-            if not every and keep.sum() >= limit and ids.size >= COUNT_EXACTLY_UP_TO:
+            page_full = not every and keep.sum() >= limit
+            if page_full and ids.size >= COUNT_EXACTLY_UP_TO:
                 results.matched_more = True  # the page is full; more would pass
                 break
-            judged_before, k = ids.size, min(k * 2, results.candidates)
+            # A full page only needs the count: one fetch of the cap's size instead of doubling up
+            # to it (100, 200, ... 1,600 cost ~27 ms at 100k photos; 100 then 1,000 ~10 ms).
+            grown = max(k * 2, COUNT_EXACTLY_UP_TO) if page_full else k * 2
+            judged_before, k = ids.size, min(grown, results.candidates)
         results.method = ranked.method
         if not keep.any() and ids.size:
             # Never cut to nothing when the best photo nearly passes: one piano among 30 photos.
