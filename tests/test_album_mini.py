@@ -117,6 +117,20 @@ def test_exported_text_graph_matches_torch_for_any_length(model):
         np.testing.assert_allclose(model.encode_texts(batch), expected.numpy(), atol=1e-4)
 
 
+def test_texts_of_mixed_lengths_encode_as_each_does_alone_in_the_callers_order(model):
+    """encode_texts batches by length and runs the batches side by side; rows must come back
+    where their texts were, exactly as each text encodes alone."""
+    from album.models.mini.model import length_batches
+
+    texts = ["a photo of a ketch, a sailing vessel with two masts; a small mizzen is aft of the rudderpost",
+             "dog", "a photo of a ketch.", "a photo of a ketch, a kind of sailing vessel", "a photo of a small ketch.",
+             "two children in red coats play in the snow beside a frozen lake at dusk"] * 3
+    batches = length_batches([len(t) for t in texts])
+    assert len(batches) >= 3 and sorted(i for batch in batches for i in batch) == list(range(len(texts)))
+    alone = np.concatenate([model.encode_texts([text]) for text in texts])
+    np.testing.assert_allclose(model.encode_texts(texts), alone, atol=1e-5)
+
+
 def test_the_recipe_names_the_image_tower_and_its_resolution():
     """Heads trained on another EfficientNet-Lite load with that tower's input size; older recipes
     without a tower entry mean Lite0. Only names and sizes: no tower package is imported."""

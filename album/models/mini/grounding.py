@@ -36,7 +36,7 @@ import numpy as np
 
 from album.models.base import l2_normalise
 from album.models.lexicon import Lexicon, Sense
-from album.models.prompts import ensemble_label_vectors, label_to_phrase
+from album.models.prompts import label_prompts, label_to_phrase
 
 VOCABULARY_FILE = "caption-vocabulary.json"
 
@@ -109,24 +109,36 @@ class LabelGrounding:
 
     def vectors(self, labels: Sequence[str]) -> np.ndarray:
         phrases = [label_to_phrase(label) for label in labels]
-        vectors = ensemble_label_vectors(phrases, self._encode)
-        for row, phrase in enumerate(phrases):
-            senses = self.senses(phrase)
-            if not senses:
+        senses = [self.senses(phrase) for phrase in phrases]
+        glosses = [self._gloss_prompts(phrase, found) for phrase, found in zip(phrases, senses)]
+        # One encode call for every prompt: the encoder batches them by length and runs the
+        # batches side by side (a query waits for one call, not a plain then a gloss call).
+        prompts = [prompt for phrase in phrases for prompt in label_prompts(phrase)]
+        encoded = np.asarray(self._encode(prompts + [prompt for group in glosses for prompt in group]), np.float32)
+        templates = len(prompts) // max(len(phrases), 1)
+        vectors = l2_normalise(encoded[:len(prompts)].reshape(len(phrases), templates, -1).mean(axis=1))
+        start = len(prompts)
+        for row, group in enumerate(glosses):
+            if not group:
                 continue
-            prompts = []
-            for sense in senses:
-                prompts.append(f"a photo of a {phrase}, {sense.definition}")
-                if sense.hypernyms:
-                    prompts.append(f"a photo of a {phrase}, a kind of {self._lexicon.sense(sense.hypernyms[0]).word}")
-            gloss = l2_normalise(self._encode(prompts).mean(axis=0, keepdims=True))[0]
+            gloss = l2_normalise(encoded[start:start + len(group)].mean(axis=0, keepdims=True))[0]
+            start += len(group)
             vector = l2_normalise((vectors[row] + self.settings.gloss_weight * gloss)[None])[0]
-            neighbours = self._neighbours(senses)
+            neighbours = self._neighbours(senses[row])
             if neighbours:
                 borrowed = l2_normalise(self._class_vectors[neighbours].mean(axis=0, keepdims=True))[0]
                 vector = l2_normalise((vector + self.settings.neighbour_weight * borrowed)[None])[0]
             vectors[row] = vector
         return vectors.astype(np.float32)
+
+    def _gloss_prompts(self, phrase: str, senses: list[Sense]) -> list[str]:
+        """The dictionary sentences for an unfamiliar phrase: each sense's definition and kind."""
+        prompts = []
+        for sense in senses:
+            prompts.append(f"a photo of a {phrase}, {sense.definition}")
+            if sense.hypernyms:
+                prompts.append(f"a photo of a {phrase}, a kind of {self._lexicon.sense(sense.hypernyms[0]).word}")
+        return prompts
 
     def explain(self, label: str) -> str:
         """How a label is read, for the labels list: '' when the plain words are used."""

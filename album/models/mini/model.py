@@ -162,17 +162,24 @@ class AlbumMiniModel:
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         texts = [str(t) for t in texts]
         out = np.zeros((len(texts), self.dim), np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad little
-        for start in range(0, len(texts), TEXT_BATCH):
-            idx = order[start:start + TEXT_BATCH]
-            with self._tokenizer_lock:
-                encodings = self._tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            (vectors,) = self._text.run(None, {"input_ids": ids, "attention_mask": mask})
-            out[idx] = vectors
+        batches = length_batches([len(t) for t in texts])
+        if len(batches) > 1:
+            # Two runs at once keep both cores busy better than one run's intra-op threads do on
+            # batches this small: a phrase's prompts beside its dictionary glosses, ~15-25% faster.
+            results = list(_text_pool().map(self._encode_batch, [[texts[i] for i in batch] for batch in batches]))
+        else:
+            results = [self._encode_batch([texts[i] for i in batch]) for batch in batches]
+        for batch, vectors in zip(batches, results):
+            out[batch] = vectors
         return l2_normalise(out)
 
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        with self._tokenizer_lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        (vectors,) = self._text.run(None, {"input_ids": ids, "attention_mask": mask})  # sessions are thread-safe
+        return vectors
 
     def label_vectors(self, labels: Sequence[str]) -> np.ndarray:
         """Unit vectors for tagging labels: the prompt ensemble, plus dictionary and ImageNet
@@ -222,6 +229,35 @@ class AlbumMiniModel:
         return grounding.LabelGrounding(
             self.encode_texts, default_lexicon(), grounding.read_vocabulary(self._resources_dir / grounding.VOCABULARY_FILE),
             grounding.class_vectors(self._resources_dir / WEIGHTS_FILE))
+
+
+def length_batches(lengths: Sequence[int], size: int = TEXT_BATCH, stretch: float = 1.5, slack: int = 8) -> list[list[int]]:
+    """Indices grouped into batches of similar length, shortest first: every text in a batch is
+    padded to its longest, so a batch ends at `size` texts or when the next text is more than
+    `stretch` times (plus `slack` characters) the batch's shortest: eight short prompts do not pay
+    for a dictionary definition's length."""
+    batches: list[list[int]] = []
+    for i in np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable").tolist():
+        if not batches or len(batches[-1]) >= size or lengths[i] > stretch * lengths[batches[-1][0]] + slack:
+            batches.append([])
+        batches[-1].append(i)
+    return batches
+
+
+_TEXT_POOL = None
+_TEXT_POOL_LOCK = threading.Lock()
+
+
+def _text_pool():
+    """Two worker threads shared by every album-mini model in the process (ONNX Runtime releases
+    the GIL while it runs)."""
+    global _TEXT_POOL
+    with _TEXT_POOL_LOCK:
+        if _TEXT_POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _TEXT_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="album-mini-text")
+        return _TEXT_POOL
 
 
 def _remove_stale_exports(current: Path) -> None:
