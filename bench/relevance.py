@@ -365,6 +365,8 @@ def latency(model, n: int, rounds: int, busy: bool) -> tuple[float, float, float
         library.relevance.fill(model)
         fill_s = time.time() - started
         library.gazetteer.load()  # as the app does in the background at start-up (ui/adapters/warmup.py)
+        if hasattr(model, "warm_up"):
+            model.warm_up()  # ...and album-mini's dictionary
         for text in QUERY_TEXTS[:3]:
             library.search(text)
         burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)] if busy else []

@@ -115,6 +115,14 @@ class Lexicon:
             level = [parent for synset in level for parent in self._synsets[synset][2]]
         return []
 
+    def warm_up(self) -> None:
+        """Build the tables queries use, before the first query needs them."""
+        self._classes_below(0)
+
+    @property
+    def warmed_up(self) -> bool:
+        return self._below is not None
+
     def _classes_below(self, offset: int) -> frozenset[int]:
         """The ImageNet classes at or below a synset, not counting a class's own subtypes."""
         if self._below is None:

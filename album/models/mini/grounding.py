@@ -85,6 +85,13 @@ class LabelGrounding:
         """The same sources with other settings (bench.tagging's search), or another encoder."""
         return LabelGrounding(encode_texts or self._encode, self._lexicon, self._counts, self._class_vectors, settings)
 
+    def warm_up(self) -> None:
+        self._lexicon.warm_up()
+
+    @property
+    def warmed_up(self) -> bool:
+        return self._lexicon.warmed_up
+
     def familiar(self, phrase: str) -> bool:
         """Whether training captions use each of the phrase's nouns often ("my dog": dog is what counts)."""
         words = _WORD.findall(phrase.lower())

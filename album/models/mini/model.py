@@ -202,6 +202,17 @@ class AlbumMiniModel:
                 self._concepts = grounding.class_vectors(self._heads_file)
             return self._concepts
 
+    def warm_up(self) -> None:
+        """Read what a first phrase query would otherwise wait ~1 s for (the lexicon, the caption
+        vocabulary, the ImageNet classes below each synset); the app calls this in the background."""
+        grounding = self._label_grounding()
+        if grounding is not None:
+            grounding.warm_up()
+
+    @property
+    def warmed_up(self) -> bool:
+        return self._grounding is not None and self._grounding.warmed_up
+
     def explain_label(self, label: str) -> str:
         grounding = self._label_grounding()
         return grounding.explain(label) if grounding is not None else ""

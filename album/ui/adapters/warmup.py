@@ -1,5 +1,5 @@
 """Loading the library's model and vector index once, whichever pool needs them first (and the
-place-name index right after, in the background).
+place-name index and the model's query dictionary right after, in the background).
 
 `Library.model` and `Library.vector_index()` load lazily and are not guarded against two
 threads loading at once (the search pool and the indexing pool may both ask first). Every
@@ -35,7 +35,7 @@ class LibraryWarmup:
             # So no collections while loading, and what it loaded is frozen out of later ones.
             gc.disable()
             try:
-                self._library.model
+                model = self._library.model
                 self._library.vector_index()
             finally:
                 gc.freeze()
@@ -44,7 +44,14 @@ class LibraryWarmup:
         # The place-name index takes ~3 s to build; a query naming a place ('dog at the beach' asks
         # whether 'the beach' is one) would otherwise pay it. Built beside the first jobs, not
         # before them; a query that needs it meanwhile waits on the gazetteer's own lock.
-        threading.Thread(target=self._library.gazetteer.load, name="gazetteer-warmup", daemon=True).start()
+        threading.Thread(target=self._warm_query_paths, args=(model,), name="query-warmup", daemon=True).start()
+
+    def _warm_query_paths(self, model) -> None:
+        self._library.gazetteer.load()
+        # album-mini reads its dictionary on the first phrase query ('fireworks'): ~1 s otherwise.
+        warm_up = getattr(model, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
 
     def invalidate(self) -> None:
         """The library switched models: the next job loads the new one (under the lock)."""
