@@ -158,3 +158,36 @@ def test_web_pairs_join_the_fit_split_only_and_a_smaller_share_is_a_subset(monke
         assert data.standardised.shape[:2] == (recipe.views, 2000)  # web rows repeat their one view
         assert len(data.epoch_images(2)) == 2 * len(flickr_rows) + len(web_rows)
     assert chosen[0.25] < chosen[0.5] < chosen[1.0]
+
+
+def test_human_captioned_photos_train_with_all_their_captions_and_repeat_like_flickr(monkeypatch):
+    from album.models.mini import features as features_module
+    from album.models.mini import train
+    from album.models.mini.captioned import CaptionedPhotos
+    from album.models.mini.features import CaptionedFeatures
+
+    rng = np.random.default_rng(1)
+    features = _synthetic_features(n_flickr=1600, n_web=400, rng=rng)
+    captions = [["a man rides a horse", "a rider on a brown horse"], ["a bowl of soup"], ["two cats", "cats", "a cat"]]
+    photos = CaptionedPhotos(files=[Path(f"/coco/{k}.jpg") for k in range(3)], captions=captions,
+                             sources=["coco"] * 3, skipped={})
+    views = features.flickr_images["pooled"].shape[0]
+    features.captioned = CaptionedFeatures(
+        photos=photos, images={k: rng.normal(size=(views, 3, v.shape[-1])).astype(np.float32)
+                               for k, v in features.flickr_images.items()},
+        caption_vectors=rng.normal(size=(6, 384)).astype(np.float32))
+    monkeypatch.setattr(features_module, "HELD_BACK_PHOTOS", 50)
+    tag_prompts = rng.normal(size=(len(train.HOLDOUT_TAG_NOUNS) * 2, 384)).astype(np.float32)
+
+    data = train.prepare(features, train.Recipe(), tag_prompts)
+
+    assert data.captioned_from == 2000 and data.standardised.shape[1] == 2003
+    assert {2000, 2001, 2002} <= set(data.fit_images.tolist())
+    # Each photo's own captions, all of them, in order after flickr's and the web's.
+    for photo, own in ((0, [0, 1]), (1, [2]), (2, [3, 4, 5])):
+        rows = [5 * 1600 + 400 + k for k in own]
+        assert data.image_captions[2000 + photo].tolist() == rows
+        assert np.allclose(data.captions[rows].numpy(), features.captioned.caption_vectors[own])
+    assert not data.is_web(np.array([2000, 2002])).any() and data.is_web(np.array([1600, 1999])).all()
+    epoch = data.epoch_images(3)
+    assert (epoch == 2001).sum() == 3 and (epoch == 1700).sum() <= 1  # human captions thrice, web pairs once

@@ -308,6 +308,25 @@ class FeatureSet:
     class_prompt_owner: np.ndarray  # [n_prompts] ImageNet class index
     class_prompt_is_definition: np.ndarray  # [n_prompts] bool
     web: "WebFeatures | None" = None
+    captioned: "CaptionedFeatures | None" = None
+
+
+@dataclass
+class CaptionedFeatures:
+    """Photos with human-written captions (captioned.py), with their tower outputs."""
+    photos: object  # captioned.CaptionedPhotos
+    images: dict[str, np.ndarray]  # stages/pooled/logits, [TRAIN_VIEWS, n_photos, ...]
+    caption_vectors: np.ndarray  # [n_captions, 384], in photos.flat_captions order
+
+
+def build_captioned_features(captioned_dir: Path, cache: "FeatureCache") -> CaptionedFeatures:
+    """Tower outputs of the human-captioned photos under `captioned_dir`: every view, like flickr8k's."""
+    from album.models.mini.captioned import read_captioned
+
+    photos = read_captioned(captioned_dir)
+    images = cache.images("captioned-images", photos.files, TRAIN_VIEWS)
+    return CaptionedFeatures(photos=photos, images=images,
+                             caption_vectors=cache.texts("captioned-captions", photos.flat_captions))
 
 
 @dataclass
@@ -378,9 +397,11 @@ class FeatureCache:
 
 def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: Progress | None = None,
                       image_tower: str = towers.DEFAULT_IMAGE_TOWER, web_dir: Path | None = None,
-                      fit_captions: int = 5, web_shards: Sequence[str] = ()) -> FeatureSet:
+                      fit_captions: int = 5, web_shards: Sequence[str] = (),
+                      captioned_dir: Path | None = None) -> FeatureSet:
     """Everything training needs from flickr8k (both splits; training itself uses only `train`),
-    plus the web pairs under `web_dir` when given. `fit_captions`: captions per flickr fit photo."""
+    plus the web pairs under `web_dir` and the human-captioned photos under `captioned_dir` when
+    given. `fit_captions`: captions per flickr fit photo."""
     from album.models.prompts import imagenet_class_prompts
 
     cache = FeatureCache(cache_root, progress, image_tower)
@@ -395,4 +416,5 @@ def build_feature_set(data_dir: Path, cache_root: Path | None = None, progress: 
                       class_prompt_vectors=class_vectors,
                       class_prompt_owner=np.array([k for k, _, _ in class_prompts]),
                       class_prompt_is_definition=np.array([d for _, _, d in class_prompts]),
-                      web=build_web_features(web_dir, cache, web_shards) if web_dir is not None else None)
+                      web=build_web_features(web_dir, cache, web_shards) if web_dir is not None else None,
+                      captioned=build_captioned_features(captioned_dir, cache) if captioned_dir is not None else None)

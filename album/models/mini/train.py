@@ -117,11 +117,18 @@ class PreparedData:
     feature_scale: torch.Tensor
     tag_prompts: torch.Tensor  # [nouns, templates, 384]
     tag_positives: np.ndarray  # [holdout photos, nouns] bool
-    n_flickr: int = 0  # image rows below this are flickr photos, the rest web pairs
+    n_flickr: int = 0  # image rows below this are flickr photos, then web pairs, then captioned photos
+    captioned_from: int | None = None  # the first row of the human-captioned photos (None: there are none)
+
+    def is_web(self, rows: np.ndarray) -> np.ndarray:
+        end = self.captioned_from if self.captioned_from is not None else np.iinfo(np.int64).max
+        return (rows >= self.n_flickr) & (rows < end)
 
     def epoch_images(self, flickr_repeats: int = 1) -> np.ndarray:
-        flickr = self.fit_images[self.fit_images < self.n_flickr]
-        return np.concatenate([np.tile(flickr, max(flickr_repeats, 1)), self.fit_images[self.fit_images >= self.n_flickr]])
+        """One epoch's photos: the human-captioned ones (flickr fit, captioned) `flickr_repeats`
+        times, the web pairs once."""
+        web = self.is_web(self.fit_images)
+        return np.concatenate([np.tile(self.fit_images[~web], max(flickr_repeats, 1)), self.fit_images[web]])
 
 
 def stage_columns(stages: tuple[int, ...]) -> np.ndarray:
@@ -163,7 +170,8 @@ def prepare(features: FeatureSet, recipe: Recipe, tag_prompt_vectors: np.ndarray
     splits = flickr_splits(flickr)  # gallery and selection photos never enter training
     holdout, fit = splits.selection, splits.fit
     columns = stage_columns(recipe.stages)
-    sources = [features.flickr_images] + ([features.web.images] if features.web is not None else [])
+    sources = ([features.flickr_images] + ([features.web.images] if features.web is not None else [])
+               + ([features.captioned.images] if features.captioned is not None else []))
 
     def stacked(field: str, cols=None) -> torch.Tensor:
         """[views, all image rows, ...]; a source with fewer views (web: centre only) repeats its
@@ -191,6 +199,14 @@ def prepare(features: FeatureSet, recipe: Recipe, tag_prompt_vectors: np.ndarray
             image_captions[n_flickr + k] = [first_caption + k]
         caption_vectors.append(np.asarray(features.web.caption_vectors, dtype=np.float32))
         fit = np.concatenate([fit, n_flickr + chosen])
+    captioned_from = None
+    if features.captioned is not None:  # every photo trains, each with all its captions
+        captioned_from = n_flickr + (len(features.web.pairs.files) if features.web is not None else 0)
+        first_caption = sum(len(v) for v in caption_vectors)
+        for k, image in enumerate(features.captioned.photos.caption_image):
+            image_captions.setdefault(captioned_from + int(image), []).append(first_caption + k)
+        caption_vectors.append(np.asarray(features.captioned.caption_vectors, dtype=np.float32))
+        fit = np.concatenate([fit, captioned_from + np.arange(len(features.captioned.photos.files))])
     raw = torch.cat([pooled, stages], dim=-1)
     fit_raw = raw[:, fit].reshape(-1, raw.shape[-1])
     mean, std = fit_raw.mean(0), fit_raw.std(0).clamp(min=1e-4)
@@ -226,7 +242,7 @@ def prepare(features: FeatureSet, recipe: Recipe, tag_prompt_vectors: np.ndarray
         feature_mean=mean, feature_std=std, feature_scale=scale,
         tag_prompts=torch.from_numpy(np.asarray(tag_prompt_vectors, dtype=np.float32)).reshape(
             len(HOLDOUT_TAG_NOUNS), -1, towers.TEXT_DIM),
-        tag_positives=tag_positives(flickr, holdout), n_flickr=n_flickr)
+        tag_positives=tag_positives(flickr, holdout), n_flickr=n_flickr, captioned_from=captioned_from)
 
 
 def holdout_metrics(data: PreparedData, image_head: ImageHead, text_head: TextHead,
@@ -396,6 +412,9 @@ def save_vocabulary(out_dir: Path, features: FeatureSet, data: PreparedData) -> 
         web = [caption for k, caption in enumerate(features.web.pairs.captions) if data.n_flickr + k in fit]
         captions += web
         source += f" + {len(web)} web captions"
+    if features.captioned is not None:
+        captions += features.captioned.photos.flat_captions
+        source += f" + {len(features.captioned.photos.flat_captions)} human captions of other photos"
     grounding.write_vocabulary(out_dir / grounding.VOCABULARY_FILE, grounding.count_caption_words(captions), source)
 
 
@@ -420,8 +439,16 @@ def data_description(features: FeatureSet, data: PreparedData) -> dict:
     if features.web is not None:
         repo, commit, folder = webdata.SOURCE
         described["web"] = {"source": repo, "commit": commit, "folder": folder,
-                            "pairs_used": int((data.fit_images >= data.n_flickr).sum()),
+                            "pairs_used": int(data.is_web(data.fit_images).sum()),
                             "pairs_kept": len(features.web.pairs.files), "dropped": features.web.pairs.dropped}
+    if features.captioned is not None:
+        from album.models.mini import captioned
+
+        photos = features.captioned.photos
+        described["captioned"] = {"sources": [{"source": repo, "commit": commit, "paths": paths}
+                                              for repo, commit, paths in captioned.SOURCES],
+                                  "photos": len(photos.files), "captions": len(photos.flat_captions),
+                                  "skipped": photos.skipped}
     return described
 
 
@@ -430,6 +457,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding flickr8k/")
     parser.add_argument("--web", type=Path, default=None,
                         help="the unpacked web pairs' data/ folder (see album/models/mini/webdata.py)")
+    parser.add_argument("--captioned", type=Path, default=None,
+                        help="a folder of human-captioned photos (see album/models/mini/captioned.py)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=None, help="feature cache root (default: user cache)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
@@ -456,11 +485,12 @@ def main(argv: list[str] | None = None) -> None:
         recipe.seeds = args.seeds
     towers.image_tower(recipe.image_tower)  # an unknown name fails before any work
     features = build_feature_set(args.data, args.cache, progress=log, image_tower=recipe.image_tower,
-                                 web_dir=args.web, fit_captions=recipe.fit_captions, web_shards=recipe.web_shards)
+                                 web_dir=args.web, fit_captions=recipe.fit_captions, web_shards=recipe.web_shards,
+                                 captioned_dir=args.captioned)
     tag_prompts = FeatureCache(args.cache, log, recipe.image_tower).texts(
         "holdout-tag-prompts", [p for noun in HOLDOUT_TAG_NOUNS for p in label_prompts(noun)])
     data = prepare(features, recipe, tag_prompts)
-    log(f"features ready: {len(data.fit_images)} fit photos ({int((data.fit_images >= data.n_flickr).sum())} web), "
+    log(f"features ready: {len(data.fit_images)} fit photos ({int(data.is_web(data.fit_images).sum())} web), "
         f"{len(data.holdout_images)} for selection, {len(data.gallery_images)} in the evaluation gallery")
     before = shipped_heads(args.out)
     if before is not None:
