@@ -126,6 +126,7 @@ def test_ctrl_c_stops_cleanly_keeps_the_work_and_the_next_run_finishes(library_d
 
 def test_watch_command_indexes_new_photos_until_ctrl_c(library_dir, photos_dir, tmp_path):
     import signal
+    import threading
     import time
 
     from album import Library
@@ -135,10 +136,17 @@ def test_watch_command_indexes_new_photos_until_ctrl_c(library_dir, photos_dir, 
         [sys.executable, "-m", "album", "--library", str(library_dir), "watch"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    err_lines: list[str] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(iter(child.stderr.readline, "")), daemon=True)
+    reader.start()
     try:
-        time.sleep(8)  # start-up: torch import and the reconciling scan
+        # Wait for the watcher itself, not a fixed time: a busy machine takes longer to start.
+        deadline = time.monotonic() + 120
+        while not any("watching" in line for line in err_lines) and time.monotonic() < deadline:
+            assert child.poll() is None, "".join(err_lines)
+            time.sleep(0.2)
         write_photo(tmp_path / "new.jpg", seed=4).rename(photos_dir / "new.jpg")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         found = False
         while time.monotonic() < deadline and not found:
             time.sleep(0.5)
@@ -147,7 +155,9 @@ def test_watch_command_indexes_new_photos_until_ctrl_c(library_dir, photos_dir, 
         assert found
     finally:
         child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=60)
+        child.wait(timeout=60)
+        reader.join(timeout=10)
+    err = "".join(err_lines)
     assert child.returncode == 0, err
     assert "watching 1 folder (native)" in err
 
