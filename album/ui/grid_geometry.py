@@ -26,6 +26,7 @@ class GridGeometry:
         self.sections = sections
         self.columns, self.side, self.header_height = max(1, columns), max(1, side), header_height
         self._starts = [s.start for s in sections]
+        self.titled = any(s.title for s in sections)  # any header lines at all (search results: none)
         self._tops: list[int] = []  # the y of each section's first pixel (its header, or its first line)
         y = 0
         for section in sections:
@@ -102,6 +103,21 @@ class GridGeometry:
             if section.title and y <= bottom and y + self.header_height > top:
                 found.append((y, section))
         return found
+
+    def pinned_header(self, top: int) -> tuple[int, Section] | None:
+        """The header kept at the top of a view scrolled to `top` (the month being looked at, as
+        photo apps keep it): that of the section under the top edge once its own header has
+        scrolled away, pushed up by the next header as it arrives. (its y in the view, section)."""
+        if not self.titled or top <= 0:
+            return None
+        i = self._section_at_y(top)
+        section = self.sections[i]
+        if not section.title or self._tops[i] >= top:
+            return None
+        y = 0
+        if i + 1 < len(self.sections):
+            y = min(0, self._tops[i + 1] - top - self.header_height)
+        return y, section
 
     # --- moving between cells (the keyboard) ----------------------------------------------------------
 

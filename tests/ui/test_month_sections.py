@@ -234,3 +234,37 @@ def test_search_results_and_find_similar_have_no_month_headers(qtbot, dated):
     assert [s.title for s in page.grid.cells.sections] == [""]
     assert [page.grid.visualRect(page.model.index(r, 0)).left() for r in range(4)] == \
         [c * page.grid.cells.side for c in range(4)]  # one line: no month breaks
+
+
+def test_the_month_being_looked_at_keeps_its_header_at_the_top_until_the_next_pushes_it_up():
+    cells = GridGeometry([Section(0, 8, "March 2024"), Section(8, 4, "February 2024"), Section(12, 4)],
+                         columns=4, side=100, header_height=30)
+    # March: header 0-30, lines 30-230; February: header 230-260, line 260-360; untitled 360-460.
+    assert cells.pinned_header(0) is None  # March's own header is in view
+    assert cells.pinned_header(120) == (0, cells.sections[0])
+    assert cells.pinned_header(215) == (-15, cells.sections[0])  # February's header pushes it up
+    assert cells.pinned_header(240) == (0, cells.sections[1])
+    assert cells.pinned_header(380) is None  # a section without a title pins nothing
+    assert GridGeometry([Section(0, 40)], 4, 100, 30).pinned_header(500) is None  # search results
+
+
+def test_scrolled_into_a_month_its_header_is_painted_at_the_top_and_is_not_a_photo(qtbot, grid):
+    grid.resize(760, 400)
+    qtbot.waitUntil(lambda: grid.verticalScrollBar().maximum() > 300)
+    header = grid.cells.header_height
+    grid.verticalScrollBar().setValue(0)
+    qtbot.wait(50)
+    natural = grid.viewport().grab().toImage().copy(0, 0, 700, header)  # March's header where it belongs
+
+    grid.verticalScrollBar().setValue(header + 60)  # inside March's first line
+    qtbot.wait(50)
+    pinned = grid.viewport().grab().toImage().copy(0, 0, 700, header)
+    assert pinned == natural  # the same header, drawn over the photos at the top
+    assert not grid.indexAt(QPoint(50, header // 2)).isValid()  # a click there selects no hidden photo
+    assert grid.indexAt(QPoint(50, header + 20)).row() == 0  # below it, March's first photo
+    # Scrolling back up to March's second line leaves it clear of the pinned header.
+    grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())
+    grid.scrollTo(grid.model().index(4, 0))
+    qtbot.wait(50)
+    assert grid.cells.pinned_header(grid.verticalOffset()) is not None
+    assert grid.visualRect(grid.model().index(4, 0)).top() >= header

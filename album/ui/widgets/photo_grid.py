@@ -106,6 +106,9 @@ class PhotoGridView(QAbstractItemView):
         return QRect(x, y - self.verticalOffset(), self.cells.side, self.cells.side)
 
     def indexAt(self, point: QPoint) -> QModelIndex:
+        pinned = self.cells.pinned_header(self.verticalOffset())
+        if pinned is not None and point.y() < pinned[0] + self.cells.header_height:
+            return QModelIndex()  # the month's header kept at the top covers the photos under it
         row = self.cells.row_at(point.x(), point.y() + self.verticalOffset())
         return self.model().index(row, 0) if row is not None and row < self._row_count() else QModelIndex()
 
@@ -116,8 +119,10 @@ class PhotoGridView(QAbstractItemView):
         _, y = cells.cell(row)
         bottom = y + cells.side
         section = cells.sections[cells.section_of_row(row)]
-        if section.title and row - section.start < cells.columns:
-            y -= cells.header_height  # a section's first line comes with its header
+        if section.title:
+            # A section's first line comes with its header; a later line keeps clear of the
+            # header pinned at the top (pinned_header), which would cover its top otherwise.
+            y -= cells.header_height
         bar, height = self.verticalScrollBar(), self.viewport().height()
         if hint == QAbstractItemView.ScrollHint.PositionAtTop:
             bar.setValue(y)
@@ -220,6 +225,12 @@ class PhotoGridView(QAbstractItemView):
                     state |= QStyle.StateFlag.State_HasFocus
                 option.state = state
                 delegate.paint(painter, option, index)
+        pinned = self.cells.pinned_header(offset)
+        if pinned is not None:
+            y, section = pinned
+            rect = QRect(0, y, width, self.cells.header_height)
+            painter.fillRect(rect, self.viewport().palette().color(self.viewport().backgroundRole()))
+            paint_header(painter, rect, section.title, section.count, palette)
         if self._band is not None:
             band = QStyleOptionRubberBand()
             band.initFrom(self)
@@ -228,6 +239,11 @@ class PhotoGridView(QAbstractItemView):
             band.rect = self._band.translated(0, -offset)
             self.style().drawControl(QStyle.ControlElement.CE_RubberBand, band, painter, self)
         painter.end()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        if dy and self.cells.titled:
+            self.viewport().update()  # the pinned header stays put: a scroll's blit would move it
 
     def _visible_runs(self) -> list[tuple[int, int]]:
         offset = self.verticalOffset()
