@@ -57,6 +57,24 @@ def test_index_json_summary_and_status_and_errors(library_dir, photos_dir):
     assert "broken.jpg" in album("errors", library=library_dir).stdout
 
 
+def test_index_says_when_the_photos_were_searchable_and_what_the_face_pass_found(library_dir, photos_dir):
+    import re
+
+    from album import Library
+
+    with Library.open(library_dir) as library:
+        if library.people.unavailable_reason():
+            pytest.skip(f"no face pass here: {library.people.unavailable_reason()}")
+    album("people", "faces", "on", library=library_dir)  # the tests' default is off
+    for i in range(3):
+        write_photo(photos_dir / f"{i}.jpg", seed=i)
+
+    out = album("index", str(photos_dir), library=library_dir).stdout
+
+    assert out.startswith("3 indexed, 0 unchanged")
+    assert re.search(r"searchable after \d+\.\ds; then 0 faces found in 3 photos in \d+\.\ds", out), out
+
+
 def test_folders_add_list_remove(library_dir, photos_dir):
     album("folders", "add", str(photos_dir), library=library_dir)
     assert json.loads(album("folders", "list", "--json", library=library_dir).stdout) == [str(photos_dir)]

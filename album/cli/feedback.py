@@ -28,6 +28,9 @@ def sigint_cancels(cancel: CancelToken) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+PHASE_LABELS = {"faces": "finding faces", "duplicates": "comparing"}
+
+
 @contextlib.contextmanager
 def progress_bar():
     from tqdm import tqdm
@@ -39,7 +42,9 @@ def progress_bar():
         if progress.phase == "scanning":
             bar.set_description("scanning")
             return
-        bar.set_description("indexing")
+        # The face pass runs after the photos are searchable; its own label says the bar restarts
+        # for it rather than indexing the same photos again.
+        bar.set_description(PHASE_LABELS.get(progress.phase, "indexing"))
         bar.total = progress.total
         bar.n = progress.done
         if progress.current:

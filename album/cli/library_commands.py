@@ -72,6 +72,11 @@ def _index(library, args) -> int:
             f"{summary.removed} removed, {len(summary.failed)} failed in {summary.seconds:.1f}s"
             + (" (stopped early; run again to finish)" if summary.cancelled else "")
         )
+        faces = summary.faces
+        if faces is not None and faces.photos:
+            print(f"  searchable after {summary.search_ready_seconds:.1f}s; then {faces.faces} faces found in "
+                  f"{faces.photos} photos in {faces.seconds:.1f}s"
+                  + (" (stopped early; run again to finish)" if faces.cancelled else ""))
         for failure in summary.failed[:20]:
             print(f"  failed: {failure['path']}: {failure['error']}")
         if len(summary.failed) > 20:
