@@ -27,7 +27,8 @@ from torch.nn import functional as F
 from album.models.mini import evaluation
 from album.models.mini.features import (TRAIN_VIEWS, FeatureCache, flickr_splits, read_caltech, read_flickr,
                                         with_fit_captions)
-from album.models.mini.train import Recipe, shipped_heads, stage_columns
+from album.models.mini.train import Recipe, shipped_heads
+from album.models.mini.training_data import stage_columns
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -135,16 +135,16 @@ def _synthetic_features(n_flickr: int, n_web: int, rng) -> FeatureSet:
 
 def test_web_pairs_join_the_fit_split_only_and_a_smaller_share_is_a_subset(monkeypatch):
     from album.models.mini import features as features_module
-    from album.models.mini import train
+    from album.models.mini import train, training_data
 
     rng = np.random.default_rng(0)
     features = _synthetic_features(n_flickr=1600, n_web=400, rng=rng)
     monkeypatch.setattr(features_module, "HELD_BACK_PHOTOS", 50)  # 50 gallery + 50 selection photos
-    tag_prompts = rng.normal(size=(len(train.HOLDOUT_TAG_NOUNS) * 2, 384)).astype(np.float32)
+    tag_prompts = rng.normal(size=(len(training_data.HOLDOUT_TAG_NOUNS) * 2, 384)).astype(np.float32)
     chosen = {}
     for share in (0.25, 0.5, 1.0):
         recipe = train.Recipe(web_fraction=share)
-        data = train.prepare(features, recipe, tag_prompts)
+        data = training_data.prepare(features, recipe, tag_prompts)
         web_rows = data.fit_images[data.fit_images >= 1600]
         chosen[share] = set(web_rows.tolist())
         assert len(web_rows) == round(share * 400)
@@ -162,7 +162,7 @@ def test_web_pairs_join_the_fit_split_only_and_a_smaller_share_is_a_subset(monke
 
 def test_human_captioned_photos_train_with_all_their_captions_and_repeat_like_flickr(monkeypatch):
     from album.models.mini import features as features_module
-    from album.models.mini import train
+    from album.models.mini import train, training_data
     from album.models.mini.captioned import CaptionedPhotos
     from album.models.mini.features import CaptionedFeatures
 
@@ -177,9 +177,9 @@ def test_human_captioned_photos_train_with_all_their_captions_and_repeat_like_fl
                                for k, v in features.flickr_images.items()},
         caption_vectors=rng.normal(size=(6, 384)).astype(np.float32))
     monkeypatch.setattr(features_module, "HELD_BACK_PHOTOS", 50)
-    tag_prompts = rng.normal(size=(len(train.HOLDOUT_TAG_NOUNS) * 2, 384)).astype(np.float32)
+    tag_prompts = rng.normal(size=(len(training_data.HOLDOUT_TAG_NOUNS) * 2, 384)).astype(np.float32)
 
-    data = train.prepare(features, train.Recipe(), tag_prompts)
+    data = training_data.prepare(features, train.Recipe(), tag_prompts)
 
     assert data.captioned_from == 2000 and data.standardised.shape[1] == 2003
     assert {2000, 2001, 2002} <= set(data.fit_images.tolist())
