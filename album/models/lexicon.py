@@ -117,7 +117,7 @@ class Lexicon:
 
     def warm_up(self) -> None:
         """Build the tables queries use, before the first query needs them."""
-        self._classes_below(0)
+        self._classes_below_table()
 
     @property
     def warmed_up(self) -> bool:
@@ -125,11 +125,14 @@ class Lexicon:
 
     def _classes_below(self, offset: int) -> frozenset[int]:
         """The ImageNet classes at or below a synset, not counting a class's own subtypes."""
-        if self._below is None:
-            self._below = self._classes_below_table()
-        return self._below.get(offset, frozenset())
+        return self._classes_below_table().get(offset, frozenset())
 
     def _classes_below_table(self) -> dict[int, frozenset[int]]:
+        if self._below is None:
+            self._below = self._build_classes_below()
+        return self._below
+
+    def _build_classes_below(self) -> dict[int, frozenset[int]]:
         """Every synset's classes at once, walking up from each class (~1,000 short walks, a few
         ms) instead of down from the query's synset: a word three levels under "artifact" walked
         tens of thousands of synsets per query. A walk stops at another class, as the downward

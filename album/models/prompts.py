@@ -37,8 +37,12 @@ def ensemble_label_vectors(labels: Sequence[str], encode_texts: Callable[[list[s
                            templates: Sequence[str] = LABEL_TEMPLATES) -> np.ndarray:
     """One unit vector per label: the normalised mean of its prompts' embeddings. float32 [n, dim]."""
     prompts = [prompt for label in labels for prompt in label_prompts(label, templates)]
-    vectors = np.asarray(encode_texts(prompts), dtype=np.float32)
-    vectors = vectors.reshape(len(labels), len(templates), -1).mean(axis=1)
+    return ensemble_of(np.asarray(encode_texts(prompts), dtype=np.float32), len(labels))
+
+
+def ensemble_of(prompt_vectors: np.ndarray, labels: int) -> np.ndarray:
+    """One unit vector per label from its prompts' vectors, label by label in the rows. [labels, dim]"""
+    vectors = np.asarray(prompt_vectors, dtype=np.float32).reshape(labels, -1, prompt_vectors.shape[-1]).mean(axis=1)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 

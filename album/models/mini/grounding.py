@@ -36,7 +36,7 @@ import numpy as np
 
 from album.models.base import l2_normalise
 from album.models.lexicon import Lexicon, Sense
-from album.models.prompts import label_prompts, label_to_phrase
+from album.models.prompts import ensemble_of, label_prompts, label_to_phrase
 
 VOCABULARY_FILE = "caption-vocabulary.json"
 
@@ -122,8 +122,7 @@ class LabelGrounding:
         # batches side by side (a query waits for one call, not a plain then a gloss call).
         prompts = [prompt for phrase in phrases for prompt in label_prompts(phrase)]
         encoded = np.asarray(self._encode(prompts + [prompt for group in glosses for prompt in group]), np.float32)
-        templates = len(prompts) // max(len(phrases), 1)
-        vectors = l2_normalise(encoded[:len(prompts)].reshape(len(phrases), templates, -1).mean(axis=1))
+        vectors = ensemble_of(encoded[:len(prompts)], len(phrases))
         start = len(prompts)
         for row, group in enumerate(glosses):
             if not group:
