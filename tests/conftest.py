@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from photo_families import make_family
+from photo_files import write_photo
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -67,3 +70,24 @@ def temp_trash(tmp_path, monkeypatch):
     monkeypatch.setattr(xdg, "HOMETRASH_B", os.fsencode(data_home / "Trash"))
     monkeypatch.setattr(xdg, "HOMETRASH", str(data_home / "Trash"))
     return data_home / "Trash", xdg.send2trash
+
+
+@pytest.fixture(scope="module")
+def real_photos(shared_data):
+    flickr = sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))
+    caltech = sorted((shared_data / "caltech101" / "images").rglob("*.jpg"))
+    return {
+        "exif": shared_data / "formats" / "DSCN0010.jpg",  # camera EXIF: date, make, model
+        "flickr": flickr[::700][:10],
+        "caltech": caltech[::170][:10],
+    }
+
+
+@pytest.fixture
+def one_family(library, photos_dir, real_photos):
+    """A library holding one real photo with its edited copies, and two unrelated photos."""
+    family = make_family(real_photos["caltech"][0], photos_dir / "family")
+    unrelated = [write_photo(photos_dir / "made" / f"{i}.jpg", seed=100 + i) for i in range(2)]
+    library.add_folder(photos_dir)
+    assert not library.index().failed
+    return library, family, unrelated

@@ -1,110 +1,23 @@
-"""Duplicates end to end: real photos and edited copies of them on disk, indexed by a real
-library (SQLite, thumbnails, HNSW), grouped by the finder, resolved into a temporary trash
-and restored byte for byte."""
+"""Duplicates end to end: real photos and edited copies of them on disk (photo_families.py),
+indexed by a real library (SQLite, thumbnails, HNSW) and grouped by the finder. What resolving
+a group does to the files is in test_trash.py."""
 
-import hashlib
 import io
 import os
 import shutil
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageOps
 
 from album.media.perceptual import crop_distance, from_signed, hamming, hamming_many, phash, to_signed, zoom_hashes
 from album.media.thumbnails import make_thumbnail
 from album.services.duplicate_grouping import ConstrainedUnionFind
-from album.services.duplicates import DuplicateError, DuplicateFinder, DuplicateThresholds
+from album.services.duplicates import DuplicateError, DuplicateThresholds
 from album.services.keeper import PhotoFacts, choose_keeper
-from album.services.os_trash import TrashUnsupported, find_trashed
-from album.services.trash import NothingToUndo, RestoreConflict, TrashFailed, TrashService
+from photo_families import EDITS, PHASH_ONLY, finder_of, jpeg_bytes, make_family
 from photo_files import write_photo
-
-# The tiny test model is random: its cosines say nothing about pictures (every pair scores
-# ~0.94). So every pair is made a candidate and the perceptual hash alone decides "same";
-# the "similar" tier and the cosine-assisted rule are switched off. With a real model the
-# defaults apply (see test_real_model_tiers).
-PHASH_ONLY = DuplicateThresholds(neighbours=64, same_steps=((12, -1.0),), similar_min_cosine=2.0)
-OLD_NS = time.time_ns() - 400 * 86_400 * 10**9  # originals were imported long before copies were made
-
-
-# --- edits of a photo, as people make them ---------------------------------------------------------
-
-
-def _jpeg(image, quality=90, **params) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, **params)
-    return out.getvalue()
-
-
-def _png(image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
-
-def _exif_rotated(image) -> bytes:
-    exif = Image.Exif()
-    exif[0x0112] = 6  # "turn right to view": the stored pixels are turned left
-    return _jpeg(image.transpose(Image.Transpose.ROTATE_90), exif=exif.tobytes())
-
-
-def _cropped(image) -> bytes:
-    w, h = image.size  # 5% of the width and height, unevenly from the sides
-    return _jpeg(image.crop((round(w * 0.03), round(h * 0.02), round(w * 0.98), round(h * 0.97))))
-
-
-EDITS = {
-    "resized.jpg": lambda im: _jpeg(im.resize((im.width * 6 // 10, im.height * 6 // 10), Image.Resampling.LANCZOS)),
-    "q40.jpg": lambda im: _jpeg(im, quality=40),
-    "cropped.jpg": _cropped,
-    "brighter.jpg": lambda im: _jpeg(ImageEnhance.Brightness(im).enhance(1.3)),
-    "grey.jpg": lambda im: _jpeg(ImageOps.grayscale(im)),
-    "copy.png": _png,
-    "exif-rotated.jpg": _exif_rotated,
-    "rotated3.jpg": lambda im: _jpeg(im.rotate(3, Image.Resampling.BICUBIC)),
-}
-
-
-def make_family(original: Path, folder: Path, edits=EDITS) -> list[Path]:
-    """Copy a real photo in as an old original, and write its edited copies beside it."""
-    target = folder / original.name
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(original, target)
-    os.utime(target, ns=(OLD_NS, OLD_NS))
-    image = Image.open(target).convert("RGB")
-    copies = []
-    for suffix, edit in edits.items():
-        copy = folder / "edited" / f"{original.stem}-{suffix}"
-        copy.parent.mkdir(exist_ok=True)
-        copy.write_bytes(edit(image))
-        copies.append(copy)
-    return [target, *copies]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def real_photos(shared_data):
-    flickr = sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))
-    caltech = sorted((shared_data / "caltech101" / "images").rglob("*.jpg"))
-    return {
-        "exif": shared_data / "formats" / "DSCN0010.jpg",  # camera EXIF: date, make, model
-        "flickr": flickr[::700][:10],
-        "caltech": caltech[::170][:10],
-    }
-
-
-def finder_of(library) -> DuplicateFinder:
-    return DuplicateFinder(
-        library.database, library.embeddings, library.vector_index(), library.model_id, library.thumbnails.path_for
-    )
-
 
 def groups_by_path(groups) -> dict[str, tuple[str, frozenset[str]]]:
     return {p: (g.tier, frozenset(g.paths)) for g in groups for p in g.paths}
@@ -140,7 +53,7 @@ def test_crop_distance_finds_copies_cropped_five_percent_a_side(real_photos):
     originals = [Image.open(p).convert("RGB") for p in real_photos["flickr"][:6]]
     plain, aligned = [], []
     for original in originals:
-        cropped = Image.open(io.BytesIO(_jpeg(_crop_each_side(original)))).convert("RGB")
+        cropped = Image.open(io.BytesIO(jpeg_bytes(_crop_each_side(original)))).convert("RGB")
         a, b = all_hashes(original), all_hashes(cropped)
         plain.append(hamming(a[0], b[0]))
         aligned.append(crop_distance(a, b))
@@ -218,16 +131,6 @@ def duplicate_library(tmp_path_factory, tiny_model, real_photos):
         library.add_folder(photos_dir)
         assert not library.index().failed
         yield library, families, lonely, unrelated
-
-
-@pytest.fixture
-def one_family(library, photos_dir, real_photos):
-    """A library holding one real photo with its edited copies, and two unrelated photos."""
-    family = make_family(real_photos["caltech"][0], photos_dir / "family")
-    unrelated = [write_photo(photos_dir / "made" / f"{i}.jpg", seed=100 + i) for i in range(2)]
-    library.add_folder(photos_dir)
-    assert not library.index().failed
-    return library, family, unrelated
 
 
 def test_edited_copies_group_with_their_original_and_nothing_else_groups(duplicate_library):
@@ -324,9 +227,9 @@ def test_raw_and_jpeg_of_one_shot_are_not_duplicates(library, photos_dir, real_p
     image = Image.open(real_photos["flickr"][3]).convert("RGB")
     # A camera's RAW+JPEG pair. The '.dng' holds JPEG data (album reads a misnamed RAW as what
     # it is), which keeps the test fast; what matters is the same stem and a RAW suffix.
-    (photos_dir / "DSC_0001.dng").write_bytes(_jpeg(image, quality=95))
-    (photos_dir / "DSC_0001.JPG").write_bytes(_jpeg(image, quality=80))
-    (photos_dir / "DSC_0002.jpg").write_bytes(_jpeg(image, quality=60))  # a copy under another name
+    (photos_dir / "DSC_0001.dng").write_bytes(jpeg_bytes(image, quality=95))
+    (photos_dir / "DSC_0001.JPG").write_bytes(jpeg_bytes(image, quality=80))
+    (photos_dir / "DSC_0002.jpg").write_bytes(jpeg_bytes(image, quality=60))  # a copy under another name
     library.add_folder(photos_dir)
     library.index()
     groups = finder_of(library).find(thresholds=PHASH_ONLY)
@@ -369,10 +272,10 @@ def test_crops_and_greyscale_copies_group_with_their_original(tmp_path, real_pho
     from album.models import load_model
 
     edits = {
-        "crop5.jpg": lambda im: _jpeg(_crop_each_side(im)),
-        "grey.jpg": lambda im: _jpeg(ImageOps.grayscale(im)),
-        "grey-crop5.jpg": lambda im: _jpeg(ImageOps.grayscale(_crop_each_side(im))),
-        "half.jpg": lambda im: _jpeg(im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)),
+        "crop5.jpg": lambda im: jpeg_bytes(_crop_each_side(im)),
+        "grey.jpg": lambda im: jpeg_bytes(ImageOps.grayscale(im)),
+        "grey-crop5.jpg": lambda im: jpeg_bytes(ImageOps.grayscale(_crop_each_side(im))),
+        "half.jpg": lambda im: jpeg_bytes(im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)),
     }
     folder = tmp_path / "photos"
     families = [make_family(p, folder / f"f{i}", edits) for i, p in enumerate(real_photos["flickr"][3:8])]
@@ -385,120 +288,6 @@ def test_crops_and_greyscale_copies_group_with_their_original(tmp_path, real_pho
     for family in families:
         assert by_path.get(str(family[0])) == ("same", frozenset(map(str, family))), family[0].name
     assert all(by_path.get(str(folder / p.name), ("similar",))[0] == "similar" for p in real_photos["caltech"])
-
-
-# --- trash: resolve, undo ----------------------------------------------------------------------------
-
-
-def trash_service(library, send_to_trash) -> TrashService:
-    def forget(ids):  # what the Library wires in: drop trashed photos from its vector index
-        library.vector_index().remove(ids)
-
-    return TrashService(library.database, send_to_trash, forget_photos=forget)
-
-
-def test_resolve_moves_the_copies_to_the_trash_and_undo_restores_them(one_family, temp_trash):
-    library, family, _ = one_family
-    trash_dir, send_to_trash = temp_trash
-    (group,) = finder_of(library).find(thresholds=PHASH_ONLY)
-    assert group.keep.path == str(family[0])
-    others = [Path(p) for p in group.paths[1:]]
-    digests = {p: sha256(p) for p in others}
-    ids = {library.photos.by_path(p).id for p in others}
-    vectors = {i: library.embeddings.get(i, library.model_id) for i in ids}
-
-    action = trash_service(library, send_to_trash).resolve(group)
-
-    assert Path(group.keep.path).is_file()
-    assert not any(p.exists() for p in others)
-    assert sorted(sha256(f) for f in (trash_dir / "files").iterdir()) == sorted(digests.values())
-    assert len(list((trash_dir / "info").glob("*.trashinfo"))) == len(others)
-    assert all(library.photos.by_path(p) is None for p in others)
-    index = library.vector_index()
-    assert ids.isdisjoint(index.ids().tolist())
-    for vector in vectors.values():
-        found, _ = index.search(vector, k=len(index))
-        assert ids.isdisjoint(found.tolist()), "search never returns a trashed photo"
-    journal = library.database.query("SELECT original_path, content_hash FROM trash_journal WHERE action_id = ?", (action,))
-    assert {r[0] for r in journal} == {str(p) for p in others}
-
-    restored = trash_service(library, send_to_trash).undo()
-    assert sorted(restored) == sorted(others)
-    assert {p: sha256(p) for p in others} == digests
-    assert list((trash_dir / "files").iterdir()) == [] and list((trash_dir / "info").iterdir()) == []
-    library.index(restored)
-    assert {library.photos.by_path(p).id for p in others} <= set(library.vector_index().ids().tolist())
-    with pytest.raises(NothingToUndo):
-        trash_service(library, send_to_trash).undo()
-
-
-def test_undo_refuses_to_overwrite_a_file_that_reappeared(library, photos_dir, temp_trash):
-    trash_dir, send_to_trash = temp_trash
-    photos = [write_photo(photos_dir / f"{i}.jpg", seed=i) for i in range(2)]
-    library.add_folder(photos_dir)
-    library.index()
-    digests = {p: sha256(p) for p in photos}
-    service = trash_service(library, send_to_trash)
-    action = service.trash(photos)
-    write_photo(photos[1], seed=50)  # something new was saved under the same name meanwhile
-    with pytest.raises(RestoreConflict) as conflict:
-        service.undo(action)
-    assert conflict.value.paths == [str(photos[1])]
-    assert not photos[0].exists(), "nothing is restored while there is a conflict"
-    photos[1].rename(photos_dir / "new.jpg")
-    assert sorted(service.undo(action)) == sorted(photos)
-    assert {p: sha256(p) for p in photos} == digests
-
-
-def test_undo_finds_the_right_entry_when_a_name_was_trashed_twice(library, photos_dir, temp_trash):
-    _, send_to_trash = temp_trash
-    path = write_photo(photos_dir / "a.jpg", seed=1)
-    first = sha256(path)
-    service = trash_service(library, send_to_trash)
-    first_action = service.trash([path])
-    write_photo(path, seed=2)
-    second_action = service.trash([path])
-    assert service.undo(first_action) == [path] and sha256(path) == first
-    path.rename(photos_dir / "b.jpg")
-    service.undo(second_action)
-    assert sha256(path) != first
-
-
-def test_trash_failures_are_reported_and_keeper_must_exist(library, photos_dir, temp_trash):
-    _, send_to_trash = temp_trash
-    photo = write_photo(photos_dir / "a.jpg", seed=1)
-    service = trash_service(library, send_to_trash)
-    with pytest.raises(TrashFailed) as failed:
-        service.trash([photo, photos_dir / "missing.jpg"])
-    assert failed.value.failed.keys() == {str(photos_dir / "missing.jpg")} and not photo.exists()
-    assert service.undo(failed.value.action_id) == [photo]
-
-
-def test_undo_on_windows_says_what_to_do_instead(tmp_path):
-    with pytest.raises(TrashUnsupported, match="Recycle Bin"):
-        find_trashed(tmp_path / "a.jpg", None, datetime.now(timezone.utc), platform="win32")
-
-
-def test_undo_gives_back_manual_tags_hidden_tags_and_album_places(one_family, temp_trash):
-    library, family, _ = one_family
-    copy = family[1]
-    library.tag(copy, "my holiday")
-    library.untag(copy, "beach")  # the user said: not a beach; auto-tagging must not bring it back
-    library.albums.create("Best of", library.photo_ids([copy]))
-    library.albums.create("Gone later", library.photo_ids([copy]))
-
-    action = library.trash.trash([copy])
-    assert library.photos.by_path(copy) is None and library.albums.photo_ids("Best of") == []
-    library.albums.delete("Gone later")  # deleted meanwhile: not recreated
-    library.undo_trash(action)
-
-    photo_id = library.photo_ids([copy])[0]
-    assert [(t.tag, t.source) for t in library.tags([copy])[str(copy)] if t.source == "manual"] == [("my holiday", "manual")]
-    hidden = library.database.query("SELECT tag FROM tags WHERE photo_id = ? AND hidden = 1", (photo_id,))
-    assert [r[0] for r in hidden] == ["beach"]
-    assert library.albums.photo_ids("Best of") == [photo_id]
-    assert [a.name for a in library.albums.list()] == ["Best of"]
-    assert library.database.query("SELECT count(*) FROM trash_journal WHERE kept IS NOT NULL")[0][0] == 0
 
 
 def test_a_chain_of_edits_keeps_only_the_photos_that_match_the_keeper_itself(library, photos_dir):
