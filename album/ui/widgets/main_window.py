@@ -17,6 +17,7 @@ from album.ui.library_changes import ALBUMS, PHOTOS, TAGS
 from album.ui.settings_keys import WINDOW_GEOMETRY, WINDOW_STATE
 from album.ui.controllers.model_notice import ModelNoticeCheck
 from album.ui.controllers.search import SearchController
+from album.ui.controllers.trash import TrashController
 from album.ui.tasks import FILES, MODEL
 from album.ui.widgets.albums_panel import AlbumsPanel
 from album.ui.widgets.folders_panel import AcceptsFolderDrops, FoldersPanel
@@ -39,6 +40,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1280, 820)
         self.search = SearchController(context, parent=self)
+        self.trash = TrashController(context, parent=self)
         self.library_page = LibraryPage(context, self)
         self.on_this_day = OnThisDay(context, self.library_page)
         self.library_page.layout().insertWidget(0, self.on_this_day)
@@ -118,7 +120,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         file.addAction("Quit", QKeySequence.StandardKey.Quit, self.close)
         edit = self.menuBar().addMenu("&Edit")
         self.undo_action = edit.addAction("Undo Move to Trash", QKeySequence.StandardKey.Undo, self.undo_trash)
-        self.undo_action.setEnabled(False)  # until something is in the trash (see _check_undo)
+        self.undo_action.setEnabled(False)  # until something is in the trash (TrashController.check_undo)
         edit.addSeparator()
         self.trash_action = edit.addAction("Move to Trash", QKeySequence(QKeySequence.StandardKey.Delete),
                                            self.trash_selected)
@@ -177,6 +179,11 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.notice_check.checked.connect(self._show_model_notice)
         self.on_this_day.photosOpened.connect(self._show_album)
         self.model_notice.downloadWanted.connect(self._download_better_model)
+        self.trash.trashed.connect(self._files_trashed)
+        self.trash.trashFailed.connect(lambda error: QMessageBox.warning(self, "Move to Trash", str(error)))
+        self.trash.restored.connect(self._restored)
+        self.trash.undoFailed.connect(self._undo_failed)
+        self.trash.undoAvailable.connect(self.undo_action.setEnabled)
 
     # --- starting ---------------------------------------------------------------------------------
 
@@ -199,7 +206,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.folders_panel.refresh()
         self.context.tasks.run_task(FILES, self.context.library.list_folders, self._first_folders,
                                     name="first folders")
-        self._check_undo()
+        self.trash.check_undo()  # Edit ▸ Undo is enabled only while a trash action can be put back
 
     def _first_folders(self, folders) -> None:
         if not folders:
@@ -414,16 +421,13 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
 
     def trash_photos(self, photo_ids: list[int], paths: list[str]) -> None:
         """Move these photos' files to the system trash as one undoable action, on the file pool."""
-        trash, by_path = self.context.trash, dict(zip(paths, photo_ids))
+        self.trash.trash(photo_ids, paths)
 
-        def done(outcome) -> None:
-            self._trashed([by_path[p] for p in outcome.trashed if p in by_path])
-            if outcome.failed:
-                QMessageBox.warning(self, "Move to Trash", f"{formatting.count(len(outcome.failed), 'file')} could not "
-                                    "be moved to the trash:\n" + "\n".join(f"{p}: {why}" for p, why in outcome.failed.items()))
-
-        self.context.tasks.run_task(FILES, lambda: trash.trash(paths), done,
-                                    lambda error: QMessageBox.warning(self, "Move to Trash", str(error)), name="trash")
+    def _files_trashed(self, photo_ids: list, failed: dict) -> None:
+        self._trashed(photo_ids)
+        if failed:
+            QMessageBox.warning(self, "Move to Trash", f"{formatting.count(len(failed), 'file')} could not "
+                                "be moved to the trash:\n" + "\n".join(f"{p}: {why}" for p, why in failed.items()))
 
     def _trashed(self, photo_ids: list) -> None:
         self.library_page.model.remove_photos(photo_ids)
@@ -434,27 +438,20 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.context.changes.photos()
         self.undo_action.setEnabled(True)  # known at once: the files are in the trash now
 
-    def _check_undo(self) -> None:
-        """Edit ▸ Undo is enabled only while a trash action can be put back (asked on the file pool)."""
-        self.context.tasks.run_task(FILES, self.context.trash.can_undo, self.undo_action.setEnabled,
-                                    lambda error: self.undo_action.setEnabled(False), name="can undo")
-
     def undo_trash(self) -> None:
-        trash = self.context.trash
+        self.trash.undo()
 
-        def restored(paths) -> None:
-            self.statusBar().showMessage(f"Put back {formatting.count(len(paths), 'file')} from the trash.", 8000)
-            self.context.indexing.start([str(p) for p in paths])
-            view = self._views.get("duplicates")
-            if view is not None:
-                view.restored(paths)
-            self._check_undo()
+    def _restored(self, paths: list) -> None:
+        self.statusBar().showMessage(f"Put back {formatting.count(len(paths), 'file')} from the trash.", 8000)
+        self.context.indexing.start([str(p) for p in paths])
+        view = self._views.get("duplicates")
+        if view is not None:
+            view.restored(paths)
+        self.trash.check_undo()
 
-        def failed(error) -> None:
-            self.statusBar().showMessage(str(error), 10000)
-            self._check_undo()
-
-        self.context.tasks.run_task(FILES, trash.undo, restored, failed, name="undo")
+    def _undo_failed(self, error) -> None:
+        self.statusBar().showMessage(str(error), 10000)
+        self.trash.check_undo()
 
     # --- other windows ----------------------------------------------------------------------------
 
