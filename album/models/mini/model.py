@@ -166,7 +166,7 @@ class AlbumMiniModel:
         if len(batches) > 1:
             # Two runs at once keep both cores busy better than one run's intra-op threads do on
             # batches this small: a phrase's prompts beside its dictionary glosses, ~20% faster
-            # (median of nine words measured; 0-38%).
+            # (median of seven words measured, -1% to 38%; this host is noisy).
             results = list(_text_pool().map(self._encode_batch, [[texts[i] for i in batch] for batch in batches]))
         else:
             results = [self._encode_batch([texts[i] for i in batch]) for batch in batches]
