@@ -32,7 +32,7 @@ from album.services.duplicates import DuplicateFinder, DuplicateGroup, Duplicate
 from album.services.labels import Label, LabelRepository, starter_labels
 from album.services.reading import PhotoReader
 from album.services.models import LibraryModels
-from album.services.people import FaceScanSummary, PeopleError, PeopleService
+from album.services.people import FaceScanSummary, PeopleService
 from album.services.events import EventService, EventsSummary
 from album.services.gazetteer import Gazetteer
 from album.services.places import PhotoPlaces
@@ -267,7 +267,9 @@ class Library:
             pipeline.run(plan.to_read, summary, progress, cancel)
             self.models.save_indexes()
             self._fill_baselines()
-            if summary.photo_ids and self.labels.list():
+            # Tags made another way (an upgrade embeds labels differently) are all redone once;
+            # otherwise only the photos read now are tagged.
+            if self.tagging.retag_if_stale() is None and summary.photo_ids and self.labels.list():
                 self.tagging.retag(summary.photo_ids)
             if summary.photo_ids:
                 # Photos back from the trash get their manual tags and albums again (after

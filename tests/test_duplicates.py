@@ -300,8 +300,8 @@ def test_a_chain_of_edits_keeps_only_the_photos_that_match_the_keeper_itself(lib
     library.add_folder(photos_dir)
     library.index()
     with library.database.write() as db:
-        for path, phash in zip(paths, (0x00, 0x0F, 0xFF)):
-            PerceptualHashCache.put(db, library.photos.by_path(path).content_hash, phash)
+        for path, hash_value in zip(paths, (0x00, 0x0F, 0xFF)):
+            PerceptualHashCache.put(db, library.photos.by_path(path).content_hash, hash_value)
     # The crop check (hashes of tighter centres, which this test does not set) is off.
     chain = DuplicateThresholds(neighbours=8, same_steps=((6, -1.0),), similar_min_cosine=2.0, crop_steps=())
 

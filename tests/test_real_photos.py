@@ -58,7 +58,7 @@ def test_exif_orientations_give_the_same_embedding(library, formats_copy):
 def test_broken_files_are_reported_and_the_run_completes(library, shared_data, tmp_path):
     folder = tmp_path / "mixed"
     shutil.copytree(shared_data / "broken", folder)
-    good = write_photo(folder / "good.jpg", seed=7)
+    write_photo(folder / "good.jpg", seed=7)
     full = write_photo(tmp_path / "full.jpg", seed=8).read_bytes()
     (folder / "half.jpg").write_bytes(full[: len(full) // 2])
     (folder / "random.jpg").write_bytes(np.random.default_rng(0).bytes(5000))

@@ -83,6 +83,38 @@ def test_new_photos_are_tagged_as_they_are_indexed_and_tags_survive_a_rename(tag
     assert "keep me" in [t.tag for t in library.tags([photos_dir / "renamed.jpg"])[str(photos_dir / "renamed.jpg")]]
 
 
+def test_tags_made_another_way_are_redone_once_on_the_next_index_run(tagged_library, photos_dir):
+    """A new version of album that embeds labels differently leaves stored tags stale: the next
+    index run re-tags the library from its stored vectors, keeps what the user removed, and
+    leaves current tags alone."""
+    from album.services.tagging import TAGS_MADE_WITH
+
+    library = tagged_library
+    library.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.0)])
+    assert library.settings.get(TAGS_MADE_WITH) == library.tagging.fingerprint()
+    removed = str(photos_dir / "01.jpg")
+    library.untag(removed, "alpha")
+    # Tags as an older album made them: one photo's tag missing (the user never removed it).
+    lost = str(photos_dir / "00.jpg")
+    with library.database.write() as db:
+        db.execute("DELETE FROM tags WHERE photo_id = (SELECT id FROM photos WHERE path = ?)", (lost,))
+
+    library.index()  # nothing changed on disk, and the tags were made as they are made now
+    assert lost not in library.tags() and len(library.tags()) == 10
+
+    library.settings.set(TAGS_MADE_WITH, "made by an older album")
+    vectors = library.embeddings.count(library.model_id)
+    library.index()
+    tagged = library.tags()
+    assert [t.tag for t in tagged[lost]] == ["alpha"] and removed not in tagged and len(tagged) == 11
+    assert library.settings.get(TAGS_MADE_WITH) == library.tagging.fingerprint()
+    assert library.embeddings.count(library.model_id) == vectors
+    # Another threshold is another way of making them.
+    made = library.tagging.fingerprint()
+    library.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.2)])
+    assert library.settings.get(TAGS_MADE_WITH) == library.tagging.fingerprint() != made
+
+
 def test_label_validation(library):
     with pytest.raises(LabelError):
         library.add_label("  ")

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from album.errors import AlbumError
-from album.models.prompts import LABEL_TEMPLATES, label_to_phrase
 from album.store.database import Database
 
 class LabelError(AlbumError):
@@ -18,15 +17,8 @@ class LabelError(AlbumError):
 @dataclass(frozen=True)
 class Label:
     name: str
-    prompts: tuple[str, ...] = ()  # empty: LABEL_TEMPLATES filled with the name
+    prompts: tuple[str, ...] = ()  # empty: the model's label embedding of the name (prompts.label_vectors)
     threshold: float | None = None  # None: the default threshold
-
-    def effective_prompts(self) -> list[str]:
-        if self.prompts:
-            return list(self.prompts)
-        # Several phrasings averaged (a prompt ensemble) give a steadier vector than one sentence;
-        # the same templates as the zero-shot benchmark, so what is measured is what ships.
-        return [template.format(label_to_phrase(self.name)) for template in LABEL_TEMPLATES]
 
     def to_json(self) -> dict:
         return {"name": self.name, "prompts": list(self.prompts), "threshold": self.threshold}

@@ -13,6 +13,7 @@ changing labels re-tags a whole library in seconds without decoding or embedding
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -26,11 +27,13 @@ from album.services.relevance import RelevanceCutoff
 from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
+from album.store.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.5  # p = 0.5: the label's words clear search's relevance cutoff
 MAX_AUTO_TAGS = 3  # per photo: the best few labels, not every label that clears its threshold
+TAGS_MADE_WITH = "auto_tags_made_with"  # settings key: the fingerprint of what the stored automatic tags came from
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class TaggingService:
         relevance: RelevanceCutoff | None = None,
     ):
         self._db = database
+        self._settings = SettingsRepository(database)
         self._relevance = relevance or RelevanceCutoff(database)
         self._embeddings = embeddings
         self._labels = labels
@@ -143,7 +147,29 @@ class TaggingService:
                 db.execute(
                     f"DELETE FROM tags WHERE source = 'auto' AND tag NOT IN ({','.join('?' * len(names))})", names
                 )
+            self._settings.set(TAGS_MADE_WITH, self.fingerprint(labels))
         return TaggingSummary(photos, tags, round(time.monotonic() - started, 3))
+
+    def fingerprint(self, labels: list[Label] | None = None) -> str:
+        """What the automatic tags depend on besides the photos' vectors: the model, its tag
+        threshold, and each label with its vector. A new version of album that embeds labels
+        differently (other prompts, a better dictionary) changes it."""
+        labels = labels if labels is not None else self._labels.list()
+        model = self._model()
+        digest = hashlib.sha256(repr((model.model_id, self._relevance.tag_threshold(model),
+                                      [(label.name, label.prompts, label.threshold) for label in labels])).encode())
+        if labels:
+            # Rounded: the same weights give the same vector up to float noise between runs.
+            digest.update(np.round(self.label_matrix(labels), 4).tobytes())
+        return digest.hexdigest()[:16]
+
+    def retag_if_stale(self) -> TaggingSummary | None:
+        """Re-tag the whole library when its automatic tags were made some other way than the
+        current model and labels would make them (an upgraded album, a recalibrated threshold);
+        None when they are current. Libraries tagged before this check get re-tagged once."""
+        if self._settings.get(TAGS_MADE_WITH) == self.fingerprint():
+            return None
+        return self.retag()
 
     def _auto_tags(self, ids: np.ndarray, vectors: np.ndarray, labels: list[Label]) -> list[tuple]:
         probabilities = self.probabilities(vectors, labels)

@@ -57,7 +57,7 @@ from album.models.mini import evaluation, towers
 from album.models.mini.features import FeatureCache, FeatureSet, build_feature_set
 from album.models.mini.training_data import HOLDOUT_TAG_NOUNS, PreparedData, data_description, prepare
 from album.models.mini.heads import ImageHead, TextHead, average_heads
-from album.models.prompts import label_prompts
+from album.models.prompts import LABEL_TEMPLATES, label_prompts
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_OUT = REPO_ROOT / "resources" / "models" / "album-mini"
@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
                                  web_dir=args.web, fit_captions=recipe.fit_captions, web_shards=recipe.web_shards,
                                  captioned_dir=args.captioned)
     tag_prompts = FeatureCache(args.cache, log, recipe.image_tower).texts(
-        "holdout-tag-prompts", [p for noun in HOLDOUT_TAG_NOUNS for p in label_prompts(noun)])
+        "holdout-tag-prompts", [p for noun in HOLDOUT_TAG_NOUNS for p in label_prompts(noun, LABEL_TEMPLATES)])
     data = prepare(features, recipe, tag_prompts)
     log(f"features ready: {len(data.fit_images)} fit photos ({int(data.is_web(data.fit_images).sum())} web), "
         f"{len(data.holdout_images)} for selection, {len(data.gallery_images)} in the evaluation gallery")

@@ -59,8 +59,6 @@ class SettingsDialog(QDialog):
         from album.models.registry import available_models
 
         page = QWidget(self)
-        library = self._context.library
-        pending = library.pending_model_id
         self.current = QLabel(page)
         self._show_current()
         self.models = QComboBox(page)
