@@ -24,7 +24,7 @@ LABEL_TEMPLATES: tuple[str, ...] = (
 )
 # A label or a typed phrase is embedded with the first four of them: eight measured no better
 # and cost twice the text-encoder time a typed phrase waits for. album-mini, each recalibrated
-# (bench.relevance): Caltech held-out F1 / all-85 precision with 8 templates 0.550 / 0.615,
+# (bench.prompt_ensembles): Caltech held-out F1 / all-85 precision with 8 templates 0.550 / 0.615,
 # 4: 0.553 / 0.614, 2: 0.521 / 0.597 (under the 0.60 target), 1: 0.548 / 0.613. Familiar
 # words (433 caption nouns over 2,500 Flickr8k photos, mean AP, paired against four): eight
 # -0.0026, two +0.0010, one -0.0021 (95% intervals exclude 0). The heads' ImageNet class texts
