@@ -183,6 +183,46 @@ def test_merged_persons_stay_merged(people_library, tiny_model):
     assert {Path(p).parent.name for p in merged.photos} == {"Colin_Powell", "Tony_Blair"}
 
 
+def _people_rows(library) -> dict:
+    """Everything a merge touches, as stored: persons, faces (with their 'not' lists), decisions."""
+    db = library.database
+    return {table: [tuple(r) for r in db.query(sql)] for table, sql in (
+        ("persons", "SELECT id, name, hidden, created_at FROM persons ORDER BY id"),
+        ("faces", "SELECT id, person_id, assigned_by, rejected FROM faces ORDER BY id"),
+        ("decisions", "SELECT id, content_hash, person_id, verdict FROM face_decisions ORDER BY id"))}
+
+
+def test_the_last_merge_can_be_undone_until_its_person_changes(people_library):
+    people = people_library.people
+    colin, tony = _person_of(people_library, "Colin_Powell"), _person_of(people_library, "Tony_Blair")
+    people.name(tony.id, "Tony")
+    rejected = people.faces_in(people_library.photo_ids([tony.photos[0]])[0])[0][0]
+    people.not_this_person(rejected.id)  # a 'not Tony' list the merge rewrites to 'not Colin'
+    before = _people_rows(people_library)
+    assert people.last_merge() is None
+
+    people.merge(colin.id, [tony.id])
+    assert people.person(colin.id).name == "Tony" and people.person(colin.id).faces == 7
+    record = people.last_merge()
+    assert (record.target, record.others, record.describe()) == (colin.id, (tony.id,), f"Tony into person {colin.id}")
+
+    assert people.undo_merge() == record
+    assert _people_rows(people_library) == before
+    assert sorted(people_library.search("", person="Tony", show_all=True).paths) == sorted(tony.photos[1:])
+    assert sorted(people_library.albums.photo_ids("Tony")) == sorted(people_library.photo_ids(tony.photos[1:]))
+    assert people.last_merge() is None
+    with pytest.raises(PeopleError, match="no merge"):
+        people.undo_merge()
+
+    # Once the merged person changed (here a name), the rows cannot simply be put back.
+    people.merge(colin.id, [tony.id])
+    people.name(colin.id, "Colin")
+    assert people.last_merge() is None
+    with pytest.raises(PeopleError, match="changed after the merge"):
+        people.undo_merge()
+    assert people.person(colin.id).faces == 7 and tony.id not in [p.id for p in people.people(include_hidden=True)]
+
+
 def test_not_this_person_is_remembered(people_library):
     kofi = _person_of(people_library, "Kofi_Annan")
     photo = kofi.photos[0]
@@ -283,6 +323,12 @@ def test_cli_people_json_name_merge_and_search(base_library, tmp_path, capsys):
     assert merged[0] == {"id": first, "name": "Anna", "faces": people[0]["faces"] + people[1]["faces"],
                          "photos": merged[0]["photos"]}
     assert sorted(merged[0]["photos"]) == sorted(people[0]["photos"] + people[1]["photos"])
+    assert main(["--library", lib, "people", "undo-merge"]) == 0
+    assert f"undid the merge of person {second} into Anna" in capsys.readouterr().err
+    main(["--library", lib, "people", "--json"])
+    assert json.loads(capsys.readouterr().out) == [{**people[0], "name": "Anna"}, *people[1:]]
+    assert main(["--library", lib, "people", "merge", str(first), str(second)]) == 0
+    assert "`album people undo-merge` takes it back" in capsys.readouterr().err
     assert main(["--library", lib, "people", "remove-face", people[1]["photos"][0]]) == 0
     capsys.readouterr()
     main(["--library", lib, "people", "--json"])

@@ -1,4 +1,4 @@
-"""`album people`: list persons, name, merge, hide, and take a face out of a person."""
+"""`album people`: list persons, name, merge (and undo the last merge), hide, and take a face out of a person."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from album.errors import AlbumError
 def register(commands) -> None:
     people = commands.add_parser("people", help="the persons whose faces album found; name and merge them")
     people.add_argument("action", nargs="?", default="list",
-                        choices=["list", "name", "merge", "remove-face", "hide", "show", "scan", "regroup", "faces"])
+                        choices=["list", "name", "merge", "undo-merge", "remove-face", "hide", "show", "scan",
+                                 "regroup", "faces"])
     people.add_argument("args", nargs="*", metavar="ARG",
-                        help="name ID NAME | merge ID ID... | remove-face PATH | hide ID | show ID | faces on|off")
+                        help="name ID NAME | merge ID ID... | undo-merge | remove-face PATH | hide ID | show ID | "
+                             "faces on|off")
     people.add_argument("--person", type=int, metavar="ID", help="remove-face: the person the face is taken from")
     people.add_argument("--json", action="store_true",
                         help='print [{"id": n, "name": s|null, "faces": n, "photos": [path, ...]}, ...]')
@@ -33,6 +35,13 @@ def _people(library, args) -> int:
             raise AlbumError("usage: album people merge ID ID...  (all into the first)")
         ids = [_id(r) for r in rest]
         service.merge(ids[0], ids[1:])
+        record = service.last_merge()
+        if record is not None and record.target == ids[0]:
+            print(f"merged {record.describe()}; `album people undo-merge` takes it back", file=sys.stderr)
+    elif action == "undo-merge":
+        if rest:
+            raise AlbumError("usage: album people undo-merge  (takes the last merge back)")
+        print(f"undid the merge of {service.undo_merge().describe()}", file=sys.stderr)
     elif action == "remove-face":
         if len(rest) != 1:
             raise AlbumError("usage: album people remove-face PATH [--person ID]")

@@ -10,6 +10,7 @@ holding images back in the indexing pipeline, so the search-ready index never wa
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -27,6 +28,7 @@ from album.faces import FaceEngine, FacesUnavailable
 from album.progress import CancelToken, Progress, ProgressCallback, RateMeter
 from album.services.face_grouping import DEFAULT_RULE, GroupingRule, group_faces, pairwise_distances
 from album.store.database import Database
+from album.store import person_merges
 from album.store.faces import FaceRepository, FaceRow, NewFace
 from album.store.settings import SettingsRepository
 
@@ -36,11 +38,25 @@ MIN_PERSON_FACES = 3  # fewer faces wait in Unsorted: one lookalike stranger is 
 DECODE_MIN_SIDE = 768  # decode big photos reduced to about the detector's working size
 FACES_SETTING = "faces"  # 'on' or 'off' for this library; unset: on, unless ALBUM_FACES=off
 FACES_VARIABLE = "ALBUM_FACES"  # 'off': no face pass in libraries that have not chosen (e.g. CI)
+LAST_MERGE_SETTING = "people_last_merge"  # JSON: the rows the last merge changed (store/person_merges.py)
 FACE_PASS_NICENESS = 10
 
 
 class PeopleError(AlbumError):
     """A people command that cannot be done as asked (an unknown person, a photo without faces)."""
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    """A merge that can be undone: who went into whom, with the names they had."""
+    target: int
+    others: tuple[int, ...]
+    names: dict[int, str | None]
+
+    def describe(self) -> str:
+        def called(person_id: int) -> str:
+            return self.names.get(person_id) or f"person {person_id}"
+        return f"{', '.join(called(o) for o in self.others)} into {called(self.target)}"
 
 
 @dataclass(frozen=True)
@@ -334,6 +350,7 @@ class PeopleService:
         if not others:
             return
         rows = {p: self.faces.person(p) for p in [target, *others]}
+        saved = person_merges.snapshot(self._db, target, others)
         if rows[target].name is None:  # 'merge 5 2' where 2 is Anna: the merged person is Anna
             named = next((rows[o].name for o in others if rows[o].name), None)
             if named:
@@ -341,7 +358,39 @@ class PeopleService:
         self.faces.merge(target, others)
         self.faces.decide(self.faces.unconfirmed(target), target, "is")
         self.regroup(new_persons=False, towards=[target])
+        # Kept until the next merge: `undo_merge` puts these rows back while the target is as
+        # this merge left it.
+        saved["after"] = person_merges.state(self._db, target)
+        saved["names"] = {str(p): rows[p].name for p in [target, *others]}
+        self._settings.set(LAST_MERGE_SETTING, json.dumps(saved))
         self._on_names_changed()
+
+    def last_merge(self) -> MergeRecord | None:
+        """The last merge, while it can still be undone (nothing about its person changed since)."""
+        saved = self._saved_merge()
+        if saved is None or person_merges.state(self._db, saved["target"]) != saved["after"]:
+            return None
+        return MergeRecord(saved["target"], tuple(saved["others"]),
+                           {int(k): v for k, v in saved.get("names", {}).items()})
+
+    def undo_merge(self) -> MergeRecord:
+        """Take the last merge back: the merged persons are there again with their own faces,
+        names and decisions, and faces the merged person drew in are unsorted again."""
+        saved = self._saved_merge()
+        if saved is None:
+            raise PeopleError("there is no merge to undo")
+        if person_merges.state(self._db, saved["target"]) != saved["after"]:
+            raise PeopleError("the person changed after the merge (a name, a face moved, new faces): it can no "
+                              "longer be undone in one step; take faces out with 'remove-face' (“Not …” in the viewer)")
+        record = self.last_merge()
+        person_merges.restore(self._db, saved)
+        self._settings.set(LAST_MERGE_SETTING, None)
+        self._on_names_changed()
+        return record
+
+    def _saved_merge(self) -> dict | None:
+        text = self._settings.get(LAST_MERGE_SETTING)
+        return json.loads(text) if text else None
 
     def remove_face(self, photo_id: int, person_id: int | None = None) -> FaceRow:
         """'Not this person': the face in this photo leaves the person and never rejoins them."""

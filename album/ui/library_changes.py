@@ -15,6 +15,7 @@ PHOTOS, TAGS, ALBUMS, PEOPLE = "photos", "tags", "albums", "people"
 class LibraryChanges(QObject):
     changed = Signal(str)  # PHOTOS (added, trashed, put back), TAGS, ALBUMS or PEOPLE (names, merges, faces moved)
     personsMerged = Signal(int, list)  # into this person id, these ids (gone now): a person filter follows
+    personsRestored = Signal(list)  # these ids are back (a merge undone): a filter on them stays theirs
 
     def photos(self) -> None:
         self.changed.emit(PHOTOS)
@@ -25,7 +26,10 @@ class LibraryChanges(QObject):
     def albums(self) -> None:
         self.changed.emit(ALBUMS)
 
-    def people(self, merged_into: int | None = None, merged: list[int] | None = None) -> None:
+    def people(self, merged_into: int | None = None, merged: list[int] | None = None,
+               restored: list[int] | None = None) -> None:
         if merged_into is not None and merged:
             self.personsMerged.emit(merged_into, list(merged))
+        if restored:
+            self.personsRestored.emit(list(restored))
         self.changed.emit(PEOPLE)

@@ -65,6 +65,13 @@ def test_people_view_names_merges_and_opens_a_person(qtbot, window, tmp_path, sh
     qtbot.waitUntil(lambda: not view.loading and len(view.cards) == 1, timeout=20_000)
     assert view.cards[0].name == "Anna" and view.cards[0].faces == 6
 
+    # Undo Merge: the two persons are back as they were, and the button has nothing left to undo.
+    assert view.undo_merge_button.isEnabled() and "into Anna" in view.undo_merge_button.toolTip()
+    qtbot.mouseClick(view.undo_merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view.loading and len(view.cards) == 2, timeout=20_000)
+    assert sorted((c.name or "", c.faces) for c in view.cards) == [("", 3), ("Anna", 3)]
+    assert not view.undo_merge_button.isEnabled()
+
 
 def view_module():
     from album.ui.widgets import people_view
@@ -161,6 +168,18 @@ def test_the_person_filter_narrows_and_follows_renames_and_merges(qtbot, qapp, w
                     and window.search.last_outcome is not None, timeout=30_000)
     window.search.show_all()
     qtbot.waitUntil(lambda: not window.search.busy and _shown_paths(window) == everyone, timeout=30_000)
+
+    # The merge undone: Kofi is offered again, and a filter on him is his own, not Colin's.
+    qtbot.waitUntil(lambda: not view.loading and view.undo_merge_button.isEnabled(), timeout=20_000)
+    view.undo_merge()
+    qtbot.waitUntil(lambda: popup.person.findData(kofi) >= 0, timeout=20_000)
+    popup.person.setCurrentIndex(popup.person.findData(kofi))
+    _apply(popup)
+    qtbot.waitUntil(lambda: not window.search.busy and window.search.filters.person_id == kofi
+                    and _shown_paths(window) == sorted(paths["Kofi_Annan"]), timeout=30_000)
+    view.name_person(colin, "Colin Powell")  # People changes again: the picker keeps Kofi
+    qtbot.waitUntil(lambda: popup.person.findText("Colin Powell") >= 0, timeout=20_000)
+    assert popup.person.currentData() == kofi and window.search.filters.person_id == kofi
 
 
 def _apply(popup):

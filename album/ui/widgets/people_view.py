@@ -1,6 +1,7 @@
 """People: a grid of persons (their best face, name, count), names edited in place, merge by
-multi-select or by dropping tiles on a tile (asked first: a merge cannot be undone in one
-step), hide, and a person's page (their photos in the library grid)."""
+multi-select or by dropping tiles on a tile (asked first; Undo Merge takes the last one back
+while the merged person is unchanged), hide, and a person's page (their photos in the library
+grid)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ class PersonCard:
     cover: str | None  # a face thumbnail's path
 
 
-def load_cards(library) -> tuple[list[PersonCard], int, str | None]:
-    """(persons, unsorted face count, why faces are unavailable or None)."""
+def load_cards(library) -> tuple[list[PersonCard], int, str | None, object]:
+    """(persons, unsorted face count, why faces are unavailable or None, the merge Undo Merge
+    would take back or None)."""
     people = library.people
     cards = []
     for person in people.people():
@@ -45,7 +47,7 @@ def load_cards(library) -> tuple[list[PersonCard], int, str | None]:
         cover = next((str(p) for p in (people.face_thumbnail(f) for f in faces[:5]) if p), None)
         cards.append(PersonCard(person.id, person.name, person.faces, len(person.photos), cover))
     reason = None if cards or not people.enabled else people.unavailable_reason()
-    return cards, len(people.unsorted()), reason
+    return cards, len(people.unsorted()), reason, people.last_merge()
 
 
 class _NameDelegate(QStyledItemDelegate):
@@ -153,9 +155,13 @@ class PeopleView(QWidget):
         self.merge_button.clicked.connect(self.merge_selected)
         self.hide_button = QPushButton("Hide", self)
         self.hide_button.clicked.connect(self.hide_selected)
+        self.undo_merge_button = QPushButton("Undo Merge", self)
+        self.undo_merge_button.clicked.connect(self.undo_merge)
+        self.undo_merge_button.setEnabled(False)  # until a merge that can be taken back is loaded
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
-        for button in (self.open_button, self.rename_button, self.merge_button, self.hide_button):
+        for button in (self.open_button, self.rename_button, self.merge_button, self.hide_button,
+                       self.undo_merge_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>People</b>", self))
@@ -180,8 +186,11 @@ class PeopleView(QWidget):
         self._context.tasks.run_task(SEARCH, lambda: load_cards(library), self._loaded, self._failed, name="people")
 
     def _loaded(self, result) -> None:
-        cards, unsorted, reason = result
+        cards, unsorted, reason, last_merge = result
         self.loading = False
+        self.undo_merge_button.setEnabled(last_merge is not None)
+        self.undo_merge_button.setToolTip(f"Take back the merge of {last_merge.describe()}" if last_merge else
+                                          "No merge to take back (the last one, or its person changed since)")
         self.cards = cards
         self.grid.blockSignals(True)
         self.grid.clear()
@@ -248,8 +257,9 @@ class PeopleView(QWidget):
         self.request_merge(target, [i for i in ids if i != target])
 
     def request_merge(self, target: int, others: list[int]) -> None:
-        """Merge `others` into `target` once the user says Yes (the default is No: a merge has no
-        one-step undo; a face taken in wrongly goes back out with "Not …" in the viewer)."""
+        """Merge `others` into `target` once the user says Yes (the default is No). Undo Merge takes
+        it back while the person is unchanged; later, a face taken in wrongly goes back out with
+        "Not …" in the viewer."""
         cards = {c.id: c for c in self.cards}
         others = [o for o in others if o != target and o in cards]
         if target not in cards or not others:
@@ -257,12 +267,25 @@ class PeopleView(QWidget):
         into = cards[target].name or next((cards[o].name for o in others if cards[o].name), None)
         who = ", ".join(_called(cards[o]) for o in others)
         text = (f"Merge {who} into {_called(cards[target])}? They become one person"
-                + (f", {into}" if into else "") + ", here and in search.\n\nA face that does not belong can be "
-                "taken out again with “Not …” on it in the photo viewer.")
+                + (f", {into}" if into else "") + ", here and in search.\n\nUndo Merge takes it back; later, a "
+                "face that does not belong can be taken out with “Not …” on it in the photo viewer.")
         if not confirm_destructive(self, "Merge People", text):
             return
         people = self._context.library.people
         self._write(lambda: people.merge(target, others), merged=(target, others))
+
+    def undo_merge(self) -> None:
+        """The merged persons come back as they were (refused, with why, if the person changed)."""
+        people = self._context.library.people
+        self.undo_merge_button.setEnabled(False)
+        self._context.tasks.run_task(FILES, people.undo_merge, self._merge_undone, self._failed, name="undo merge")
+
+    def _merge_undone(self, record) -> None:
+        self.changed.emit()
+        if self._context.changes is None:
+            self.refresh()
+        else:
+            self._context.changes.people(restored=[record.target, *record.others])
 
     def hide_selected(self) -> None:
         people = self._context.library.people

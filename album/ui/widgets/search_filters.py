@@ -61,6 +61,7 @@ class SearchFiltersPopup(QFrame):
         if context.changes is not None:
             context.changes.changed.connect(lambda what: what == PEOPLE and self.refresh())
             context.changes.personsMerged.connect(self._persons_merged)
+            context.changes.personsRestored.connect(self._persons_restored)
 
     def showEvent(self, event) -> None:
         self.adjustSize()
@@ -150,3 +151,7 @@ class SearchFiltersPopup(QFrame):
 
     def _persons_merged(self, target: int, others: list) -> None:
         self._merged.update({int(other): int(target) for other in others})
+
+    def _persons_restored(self, ids: list) -> None:
+        for person_id in ids:
+            self._merged.pop(int(person_id), None)
