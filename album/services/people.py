@@ -59,6 +59,10 @@ class MergeRecord:
         return f"{', '.join(called(o) for o in self.others)} into {called(self.target)}"
 
 
+def _merge_record(saved: dict) -> MergeRecord:
+    return MergeRecord(saved["target"], tuple(saved["others"]), {int(k): v for k, v in saved["names"].items()})
+
+
 @dataclass(frozen=True)
 class Person:
     id: int
@@ -368,10 +372,7 @@ class PeopleService:
     def last_merge(self) -> MergeRecord | None:
         """The last merge, while it can still be undone (nothing about its person changed since)."""
         saved = self._saved_merge()
-        if saved is None or person_merges.state(self._db, saved["target"]) != saved["after"]:
-            return None
-        return MergeRecord(saved["target"], tuple(saved["others"]),
-                           {int(k): v for k, v in saved.get("names", {}).items()})
+        return _merge_record(saved) if saved is not None and self._undoable(saved) else None
 
     def undo_merge(self) -> MergeRecord:
         """Take the last merge back: the merged persons are there again with their own faces,
@@ -379,14 +380,20 @@ class PeopleService:
         saved = self._saved_merge()
         if saved is None:
             raise PeopleError("there is no merge to undo")
-        if person_merges.state(self._db, saved["target"]) != saved["after"]:
-            raise PeopleError("the person changed after the merge (a name, a face moved, new faces): it can no "
-                              "longer be undone in one step; take faces out with 'remove-face' (“Not …” in the viewer)")
-        record = self.last_merge()
-        person_merges.restore(self._db, saved)
-        self._settings.set(LAST_MERGE_SETTING, None)
+        with self._db.write():  # checked and put back with no other write in between (a face scan)
+            if not self._undoable(saved):
+                raise PeopleError("the person changed after the merge (a name, a face moved, new faces): it can no "
+                                  "longer be undone in one step; take faces out with 'remove-face' (“Not …” in the "
+                                  "viewer)")
+            person_merges.restore(self._db, saved)
+            self._settings.set(LAST_MERGE_SETTING, None)
         self._on_names_changed()
-        return record
+        return _merge_record(saved)
+
+    def _undoable(self, saved: dict) -> bool:
+        """The merged person is as the merge left it, and no new person took a merged one's id."""
+        return (person_merges.state(self._db, saved["target"]) == saved["after"]
+                and all(self.faces.person(other) is None for other in saved["others"]))
 
     def _saved_merge(self) -> dict | None:
         text = self._settings.get(LAST_MERGE_SETTING)
