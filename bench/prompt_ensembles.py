@@ -21,14 +21,13 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 import album.models.prompts as prompts
 import bench.relevance as relevance
-from album.services.relevance import Calibration, query_vectors
+from album.services.relevance import query_vectors
 from bench.quality import DEFAULT_DATA, resolve_model
 
 COUNTS = (8, 4, 2, 1)
@@ -90,16 +89,14 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             d.class_vectors = query_vectors(model, d.class_queries)
             per_phrase = (time.perf_counter() - started) / len(d.class_queries) * 1000
-            chosen, _ = relevance.choose_phrase(d, Calibration(0, 0).slack)
-            sentence, _ = relevance.choose_sentence(d, chosen)
-            tag, _ = relevance.choose_tag(d)
+            chosen, _ = relevance.choose(d)
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
-                relevance.report(d, replace(chosen, sentence=float(sentence), tag=tag))
+                relevance.report(d, chosen)
             scores = query_vectors(model, words) @ photos.T
         aps[count] = np.array([average_precision(truth[i], scores[i]) for i in range(len(words))])
         print(f"\n{count} template(s){' (shipped)' if count == shipped else ''}: {per_phrase:.1f} ms per class "
-              f"name; thresholds phrase {chosen.phrase}, near best {chosen.near_best}/{chosen.near_floor}, tag {tag}; "
+              f"name; thresholds phrase {chosen.phrase}, near best {chosen.near_best}/{chosen.near_floor}, tag {chosen.tag}; "
               f"familiar words mean AP {aps[count].mean():.4f}")
         for line in out.getvalue().splitlines():
             if line.strip().startswith(REPORT_LINES):

@@ -225,29 +225,37 @@ def choose_sentence(d: Data, phrase: Calibration) -> tuple[float, tuple]:
     return min(good, key=lambda s: s[0])
 
 
-def calibrate(d: Data, model) -> Calibration:
-    slack = Calibration(0, 0).slack
-    chosen, on_a = choose_phrase(d, slack)
-    phrase = chosen.phrase
+def choose(d: Data) -> tuple[Calibration, str]:
+    """The three thresholds and the near-best rule, chosen on training data only, and a line
+    saying on what."""
+    chosen, on_a = choose_phrase(d, Calibration(0, 0).slack)
     sentence, on_train = choose_sentence(d, chosen)
     tag, tag_on_a = choose_tag(d)
+    chosen_on = (f"phrase and near-best rule: best F1 with precision >= {MIN_PRECISION} on Caltech-101 class "
+                 f"half A (seed {SPLIT_SEED}): P {on_a[0]:.3f} R {on_a[1]:.3f} F1 {on_a[2]:.3f}; sentence: lowest "
+                 f"with median shown <= {MAX_MEDIAN_SHOWN} for Flickr8k train captions over {LIBRARY}-photo train "
+                 f"libraries: kept {on_train[0]:.3f}, median {on_train[1]:.0f}; tag: lowest with tag precision "
+                 f">= {MIN_PRECISION} on half A's photos: P {tag_on_a[0]:.3f} R {tag_on_a[1]:.3f}")
+    return replace(chosen, sentence=float(sentence), tag=tag), chosen_on
+
+
+def calibrate(d: Data, model) -> Calibration:
+    """`choose`, written to calibration.json under the model's key."""
+    chosen, chosen_on = choose(d)
     key = model_key(model)
     path = resources_dir() / "relevance" / CALIBRATION_FILE
     data = json.loads(path.read_text()) if path.is_file() else {}
     data.setdefault("about", "Relevance thresholds per model, in logits; written by `python -m bench.relevance "
                              "--calibrate` (see album/services/relevance.py).")
     data.setdefault("models", {})[key] = {
-        "phrase": float(phrase), "sentence": float(sentence), "slack": slack, "tag": tag,
+        "phrase": float(chosen.phrase), "sentence": chosen.sentence, "slack": chosen.slack, "tag": chosen.tag,
         **({"near_best": chosen.near_best, "near_floor": chosen.near_floor} if chosen.near_best > 0 else {}),
-        "chosen_on": (f"phrase and near-best rule: best F1 with precision >= {MIN_PRECISION} on Caltech-101 class "
-                      f"half A (seed {SPLIT_SEED}): P {on_a[0]:.3f} R {on_a[1]:.3f} F1 {on_a[2]:.3f}; sentence: lowest "
-                      f"with median shown <= {MAX_MEDIAN_SHOWN} for Flickr8k train captions over {LIBRARY}-photo train "
-                      f"libraries: kept {on_train[0]:.3f}, median {on_train[1]:.0f}; tag: lowest with tag precision "
-                      f">= {MIN_PRECISION} on half A's photos: P {tag_on_a[0]:.3f} R {tag_on_a[1]:.3f}"),
+        "chosen_on": chosen_on,
     }
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    print(f"wrote {path}: {key} phrase {phrase} sentence {sentence} tag {tag} near {chosen.near_best}/{chosen.near_floor}")
-    return replace(chosen, sentence=float(sentence), tag=tag)
+    print(f"wrote {path}: {key} phrase {chosen.phrase} sentence {chosen.sentence} tag {chosen.tag} "
+          f"near {chosen.near_best}/{chosen.near_floor}")
+    return chosen
 
 
 def caption_truth(captions: list[str], words: list[str]) -> bool:

@@ -251,7 +251,7 @@ class SearchService:
         # 100 mostly do not are rarely right: over 4,200 real photos (Caltech + Flickr8k), the 85
         # class names showed 1,841 photos from the top 100 (47% right), 12 from ranks 101-500
         # (1 right).
-        k, judged_before = min(results.candidates if every else FETCH_MIN, results.candidates), 0
+        k, judged_before = results.candidates if every else min(FETCH_MIN, results.candidates), 0
         while True:
             ranked = self.ranker.nearest(index, model_id, query, k, allowed)
             ids, scores = ranked.ids, ranked.scores

@@ -60,18 +60,18 @@ def restore(db: Database, saved: dict) -> None:
     with db.write() as w:
         attracted = [r[0] for r in w.execute("SELECT id FROM faces WHERE person_id = ?", (target,)) if r[0] not in before]
         w.conn.executemany("UPDATE faces SET person_id = NULL, assigned_by = 'auto' WHERE id = ?",
-                              [(face_id,) for face_id in attracted])
+                           [(face_id,) for face_id in attracted])
         for person_id, name, hidden, created_at in saved["persons"]:
             if person_id == target:
                 w.execute("UPDATE persons SET name = ?, hidden = ? WHERE id = ?", (name, hidden, target))
             else:
                 w.execute("INSERT INTO persons (id, name, hidden, created_at) VALUES (?, ?, ?, ?)",
-                             (person_id, name, hidden, created_at))
+                          (person_id, name, hidden, created_at))
         w.conn.executemany("UPDATE faces SET person_id = ?, assigned_by = ?, rejected = ? WHERE id = ?",
-                              [(person_id, by, rejected, face_id) for face_id, person_id, by, rejected in saved["faces"]])
+                           [(person_id, by, rejected, face_id) for face_id, person_id, by, rejected in saved["faces"]])
         w.conn.executemany("UPDATE faces SET rejected = ? WHERE id = ?",
-                              [(rejected, face_id) for face_id, rejected in saved["rejecting"]])
+                           [(rejected, face_id) for face_id, rejected in saved["rejecting"]])
         marks = ",".join("?" * (1 + len(others)))
         w.execute(f"DELETE FROM face_decisions WHERE person_id IN ({marks})", [target, *others])
         w.conn.executemany(f"INSERT INTO face_decisions ({_DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              saved["decisions"])
+                           saved["decisions"])

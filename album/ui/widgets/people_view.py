@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate, QVBoxLayout, QWidget,
 )
 
+from album.services.people import MergeRecord
 from album.ui import formatting
 from album.ui.library_changes import PEOPLE
 from album.ui.tasks import FILES, SEARCH
@@ -37,7 +38,7 @@ class PersonCard:
     cover: str | None  # a face thumbnail's path
 
 
-def load_cards(library) -> tuple[list[PersonCard], int, str | None, object]:
+def load_cards(library) -> tuple[list[PersonCard], int, str | None, MergeRecord | None]:
     """(persons, unsorted face count, why faces are unavailable or None, the merge Undo Merge
     would take back or None)."""
     people = library.people
@@ -281,11 +282,7 @@ class PeopleView(QWidget):
         self._context.tasks.run_task(FILES, people.undo_merge, self._merge_undone, self._failed, name="undo merge")
 
     def _merge_undone(self, record) -> None:
-        self.changed.emit()
-        if self._context.changes is None:
-            self.refresh()
-        else:
-            self._context.changes.people(restored=[record.target, *record.others])
+        self._written(restored=[record.target, *record.others])
 
     def hide_selected(self) -> None:
         people = self._context.library.people
@@ -296,12 +293,13 @@ class PeopleView(QWidget):
         self._context.tasks.run_task(FILES, func, lambda _: self._written(merged), self._failed,
                                      name="people decision")
 
-    def _written(self, merged: tuple[int, list[int]] | None = None) -> None:
+    def _written(self, merged: tuple[int, list[int]] | None = None, restored: list[int] | None = None) -> None:
         self.changed.emit()
         if self._context.changes is None:
             self.refresh()
         else:
-            self._context.changes.people(*(merged or ()))  # this view refreshes on it, as does the search
+            # This view refreshes on it, as does the search.
+            self._context.changes.people(*(merged or ()), restored=restored)
 
     def open_person(self, item) -> None:
         person_id = item.data(PERSON_ID)
