@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import functools
 import gzip
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from album.errors import ModelError
+from album.jsonfiles import loads_gradually
 from album.resources import resources_dir
 
 LEXICON_FILE = "wordnet-nouns.json.gz"
@@ -63,7 +63,9 @@ class Lexicon:
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
         with gzip.open(path, "rt", encoding="utf-8") as stream:
-            return cls(json.load(stream))
+            text = stream.read()
+        # Read on a background thread at start-up: json.loads would hold the GIL for ~0.3 s.
+        return cls(loads_gradually(text, depth=2))
 
     def sense(self, offset: int) -> Sense:
         word, definition, hypernyms = self._synsets[offset]

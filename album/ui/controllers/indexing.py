@@ -14,6 +14,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from album.errors import LibraryError
+from album.priority import INDEXING_NICENESS, lower_thread_priority
 from album.ui.tasks import INDEXING, PausableToken
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class IndexingController(QObject):
         library, warmup, post = self._library, self._context.warmup, self._tasks.call_in_gui
 
         def run():
+            lower_thread_priority(INDEXING_NICENESS)  # the window first (album/priority.py)
             warmup.ensure()
             return library.index(paths, progress=lambda p: post(self._on_progress, p), cancel=token)
 
