@@ -7,7 +7,8 @@ model files are missing, and the library then works without people.
 
 from album.faces.engine import DetectedFace, FaceEngine, FaceSettings
 from album.faces.models import ALLOWED_MODEL_FILES, FacesUnavailable, face_models_dir
+from album.faces.process import FaceEngineProcess
 
 __all__ = [
-    "ALLOWED_MODEL_FILES", "DetectedFace", "FaceEngine", "FaceSettings", "FacesUnavailable", "face_models_dir",
+    "ALLOWED_MODEL_FILES", "DetectedFace", "FaceEngine", "FaceEngineProcess", "FaceSettings", "FacesUnavailable", "face_models_dir",
 ]

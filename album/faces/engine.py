@@ -59,6 +59,9 @@ class FaceEngine:
     def load(cls, settings: FaceSettings = FaceSettings()) -> "FaceEngine":
         return cls(settings)
 
+    def close(self) -> None:
+        """Nothing to end: the models stay loaded (FaceEngineProcess's close ends its process)."""
+
     def find(self, image: Image.Image) -> list[DetectedFace]:
         """The faces in an upright RGB image, largest first."""
         s = self.settings

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from album.errors import AlbumError
-from album.faces import FaceEngine, FacesUnavailable
+from album.faces import FaceEngine, FaceEngineProcess, FacesUnavailable
 from album.priority import FACE_PASS_NICENESS, lower_thread_priority
 from album.progress import CancelToken, Progress, ProgressCallback, RateMeter
 from album.services.face_grouping import DEFAULT_RULE, GroupingRule, group_faces, pairwise_distances
@@ -90,7 +90,8 @@ class PeopleService:
         database: Database,
         settings: SettingsRepository,
         cache_dir: Path,
-        engine_loader: Callable[[], FaceEngine] = FaceEngine.load,
+        # In a child process: dlib holds the GIL while it works, which froze the window (faces/process.py).
+        engine_loader: Callable[[], FaceEngine | FaceEngineProcess] = FaceEngineProcess.load,
         rule: GroupingRule = DEFAULT_RULE,
         on_names_changed: Callable[[], None] = lambda: None,
     ):
@@ -99,7 +100,7 @@ class PeopleService:
         self._settings = settings
         self.cache_dir = Path(cache_dir)
         self._engine_loader = engine_loader
-        self._engine: FaceEngine | None = None
+        self._engine: FaceEngine | FaceEngineProcess | None = None
         self._engine_error: str | None = None
         self._engine_lock = threading.Lock()
         self.rule = rule
@@ -127,7 +128,7 @@ class PeopleService:
             return str(exc)
         return None
 
-    def _load_engine(self) -> FaceEngine:
+    def _load_engine(self) -> FaceEngine | FaceEngineProcess:
         with self._engine_lock:
             if self._engine is None:
                 if self._engine_error:
@@ -154,15 +155,18 @@ class PeopleService:
         engine = self._load_engine()  # FacesUnavailable says why, once
         cancel = cancel or CancelToken()
         started = time.monotonic()
-        with ThreadPoolExecutor(1, thread_name_prefix="album-faces", initializer=_lower_priority) as worker:
-            worker.submit(self._scan, engine, summary, progress, cancel).result()
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="album-faces", initializer=_lower_priority) as worker:
+                worker.submit(self._scan, engine, summary, progress, cancel).result()
+        finally:
+            engine.close()  # the detector's process and its models are not kept between passes
         if summary.photos:
             self.regroup()
         summary.seconds = round(time.monotonic() - started, 3)
         summary.cancelled = cancel.cancelled
         return summary
 
-    def _scan(self, engine: FaceEngine, summary: FaceScanSummary, progress: ProgressCallback | None,
+    def _scan(self, engine: FaceEngine | FaceEngineProcess, summary: FaceScanSummary, progress: ProgressCallback | None,
               cancel: CancelToken) -> None:
         total = self.faces.count_to_scan()
         meter = RateMeter(time.monotonic)
