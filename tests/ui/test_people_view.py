@@ -72,6 +72,19 @@ def test_people_view_names_merges_and_opens_a_person(qtbot, window, tmp_path, sh
     assert sorted((c.name or "", c.faces) for c in view.cards) == [("", 3), ("Anna", 3)]
     assert not view.undo_merge_button.isEnabled()
 
+    # Merged again, and renamed behind the view's back (the CLI, another window) before Undo Merge
+    # is pressed: the undo is refused, the view says why (not that people failed to load) and
+    # shows the person as they are now.
+    view.grid.selectAll()
+    view.merge_selected()
+    qtbot.waitUntil(lambda: not view.loading and len(view.cards) == 1 and view.undo_merge_button.isEnabled(),
+                    timeout=20_000)
+    window.context.library.people.name(view.cards[0].id, "Anna Maria")
+    view.undo_merge()
+    qtbot.waitUntil(lambda: not view.loading and view.cards[0].name == "Anna Maria", timeout=20_000)
+    assert view.summary.text().startswith("The merge was not undone: the person changed after the merge")
+    assert len(view.cards) == 1 and view.cards[0].faces == 6 and not view.undo_merge_button.isEnabled()
+
 
 def view_module():
     from album.ui.widgets import people_view

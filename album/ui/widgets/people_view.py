@@ -133,6 +133,7 @@ class PeopleView(QWidget):
         super().__init__(parent)
         self._context = context
         self.loading = False
+        self._notice: str | None = None  # why the last decision was not made, shown once
         self.cards: list[PersonCard] = []
         self.grid = PeopleGrid(self)
         self.grid.personsDropped.connect(self.request_merge)
@@ -210,6 +211,9 @@ class PeopleView(QWidget):
         else:
             self.summary.setText(f"{formatting.count(len(cards), 'person', 'persons')}"
                                  + (f" · {formatting.count(unsorted, 'face')} unsorted" if unsorted else ""))
+        if self._notice:
+            self.summary.setText(self._notice)
+            self._notice = None
         self._selection_changed()
 
     @staticmethod
@@ -219,6 +223,14 @@ class PeopleView(QWidget):
     def _failed(self, error) -> None:
         self.loading = False
         self.summary.setText(f"People could not be loaded: {error}")
+
+    def _not_done(self, what: str):
+        """A decision that was refused or failed says so, and the view shows what is true now
+        (e.g. Undo Merge refused because the person was renamed meanwhile)."""
+        def failed(error) -> None:
+            self._notice = f"{what}: {error}"
+            self.refresh()
+        return failed
 
     def _selection_changed(self) -> None:
         selected = len(self.grid.selectedItems())
@@ -279,7 +291,8 @@ class PeopleView(QWidget):
         """The merged persons come back as they were (refused, with why, if the person changed)."""
         people = self._context.library.people
         self.undo_merge_button.setEnabled(False)
-        self._context.tasks.run_task(FILES, people.undo_merge, self._merge_undone, self._failed, name="undo merge")
+        self._context.tasks.run_task(FILES, people.undo_merge, self._merge_undone,
+                                     self._not_done("The merge was not undone"), name="undo merge")
 
     def _merge_undone(self, record) -> None:
         self._written(restored=[record.target, *record.others])
@@ -290,8 +303,8 @@ class PeopleView(QWidget):
         self._write(lambda: [people.hide(i) for i in ids])
 
     def _write(self, func, merged: tuple[int, list[int]] | None = None) -> None:
-        self._context.tasks.run_task(FILES, func, lambda _: self._written(merged), self._failed,
-                                     name="people decision")
+        self._context.tasks.run_task(FILES, func, lambda _: self._written(merged),
+                                     self._not_done("That change was not made"), name="people decision")
 
     def _written(self, merged: tuple[int, list[int]] | None = None, restored: list[int] | None = None) -> None:
         self.changed.emit()
