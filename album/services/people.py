@@ -16,6 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -47,10 +48,11 @@ class PeopleError(AlbumError):
 
 @dataclass(frozen=True)
 class MergeRecord:
-    """A merge that can be undone: who went into whom, with the names they had."""
+    """A merge that can be undone: who went into whom, with the names they had, and when (UTC)."""
     target: int
     others: tuple[int, ...]
     names: dict[int, str | None]
+    merged_at: datetime | None = None  # None for a merge saved before album recorded the time
 
     def describe(self) -> str:
         def called(person_id: int) -> str:
@@ -59,7 +61,9 @@ class MergeRecord:
 
 
 def _merge_record(saved: dict) -> MergeRecord:
-    return MergeRecord(saved["target"], tuple(saved["others"]), {int(k): v for k, v in saved["names"].items()})
+    merged_at = datetime.fromisoformat(saved["merged_at"]) if saved.get("merged_at") else None
+    return MergeRecord(saved["target"], tuple(saved["others"]), {int(k): v for k, v in saved["names"].items()},
+                       merged_at)
 
 
 @dataclass(frozen=True)
@@ -369,6 +373,7 @@ class PeopleService:
         # this merge left it.
         saved["after"] = person_merges.state(self._db, target)
         saved["names"] = {str(p): rows[p].name for p in [target, *others]}
+        saved["merged_at"] = datetime.now(timezone.utc).isoformat()  # Edit ▸ Undo takes the newest action
         self._settings.set(LAST_MERGE_SETTING, json.dumps(saved))
         self._on_names_changed()
 

@@ -316,3 +316,41 @@ def test_a_face_is_corrected_from_the_viewer(qtbot, window, tmp_path, shared_dat
     stranger = next(p for p in people.people() if p.name == "Stranger")
     assert stranger.photos == [photo]
     viewer.close()
+
+
+def test_edit_undo_takes_back_the_newest_of_a_merge_and_a_move_to_the_trash(qtbot, window, tmp_path, shared_data,
+                                                                             temp_trash, monkeypatch):
+    folder = tmp_path / "Faces"
+    folder.mkdir()
+    for person in ("Colin_Powell", "Kofi_Annan"):
+        for source in sorted((shared_data / "faces" / person).glob("*.jpg"))[:3]:
+            shutil.copy(source, folder / source.name)
+    shutil.copy(sorted((shared_data / "flickr8k" / "images").glob("*.jpg"))[0], folder / "no_face.jpg")
+    window.context.library.people.set_enabled(True)
+    window.folders_panel.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: window.context.indexing.state == "idle" and window.library_page.model.rowCount() == 7,
+                    timeout=120_000)
+    assert not window.undo_action.isEnabled()
+
+    # First a photo goes to the trash, then two persons are merged: the merge is the newer action.
+    model = window.library_page.model
+    row = next(r for r in range(model.rowCount()) if model.path(r).endswith("no_face.jpg"))
+    window.trash_photos([model.photo_id(row)], [model.path(row)])
+    qtbot.waitUntil(lambda: window.undo_action.text() == "Undo Move to Trash" and window.undo_action.isEnabled(),
+                    timeout=10_000)
+    window.set_view("people")
+    view = window.view_widget("people")
+    qtbot.waitUntil(lambda: not view.loading and len(view.cards) == 2, timeout=20_000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    view.grid.selectAll()
+    view.merge_selected()
+    qtbot.waitUntil(lambda: window.undo_action.text().startswith("Undo Merge of "), timeout=20_000)
+
+    # Ctrl+Z takes the merge back; the next one puts the photo back from the trash.
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: not view.loading and len(view.cards) == 2, timeout=20_000)
+    assert sorted(c.faces for c in view.cards) == [3, 3]
+    qtbot.waitUntil(lambda: window.undo_action.text() == "Undo Move to Trash", timeout=10_000)
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: (folder / "no_face.jpg").exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.undo_action.isEnabled() and window.undo_action.text() == "Undo", timeout=20_000)

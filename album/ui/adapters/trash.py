@@ -8,6 +8,7 @@ takes out exactly the photos that left the library.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 
@@ -36,6 +37,7 @@ class PhotoTrash:
         """Put the action's files back (None: the latest); returns them for indexing (file pool)."""
         return [Path(p) for p in self._library.trash.undo(action_id)]
 
-    def can_undo(self) -> bool:
-        """Some trash action still has files in the trash (file pool): Edit ▸ Undo has something to do."""
-        return any(action["in_trash"] for action in self._library.trash.actions())
+    def last_undoable(self) -> datetime | None:
+        """When the action `undo()` would put back was made, or None: nothing left in the trash (file pool)."""
+        action = next((a for a in self._library.trash.actions() if a["in_trash"]), None)
+        return datetime.fromisoformat(action["trashed_at"]) if action else None

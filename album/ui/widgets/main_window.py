@@ -13,11 +13,12 @@ from PySide6.QtWidgets import (
 )
 
 from album.ui import formatting
-from album.ui.library_changes import ALBUMS, PHOTOS, TAGS
+from album.ui.library_changes import ALBUMS, PEOPLE, PHOTOS, TAGS
 from album.ui.settings_keys import WINDOW_GEOMETRY, WINDOW_STATE
 from album.ui.controllers.model_notice import ModelNoticeCheck
 from album.ui.controllers.search import SearchController
 from album.ui.controllers.trash import TrashController
+from album.ui.controllers.undo import TRASH, UndoController, UndoStep
 from album.ui.tasks import FILES, MODEL
 from album.ui.widgets.albums_panel import AlbumsPanel
 from album.ui.widgets.folders_panel import AcceptsFolderDrops, FoldersPanel
@@ -41,6 +42,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.resize(1280, 820)
         self.search = SearchController(context, parent=self)
         self.trash = TrashController(context, parent=self)
+        self.undo = UndoController(context, parent=self)
         self.library_page = LibraryPage(context, self)
         self.on_this_day = OnThisDay(context, self.library_page)
         self.library_page.layout().insertWidget(0, self.on_this_day)
@@ -119,8 +121,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         file.addSeparator()
         file.addAction("Quit", QKeySequence.StandardKey.Quit, self.close)
         edit = self.menuBar().addMenu("&Edit")
-        self.undo_action = edit.addAction("Undo Move to Trash", QKeySequence.StandardKey.Undo, self.undo_trash)
-        self.undo_action.setEnabled(False)  # until something is in the trash (TrashController.check_undo)
+        self.undo_action = edit.addAction("Undo", QKeySequence.StandardKey.Undo, self.undo.undo)
+        self.undo_action.setEnabled(False)  # until a trash action or a merge can be taken back (UndoController)
         edit.addSeparator()
         self.trash_action = edit.addAction("Move to Trash", QKeySequence(QKeySequence.StandardKey.Delete),
                                            self.trash_selected)
@@ -181,9 +183,10 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.model_notice.downloadWanted.connect(self._download_better_model)
         self.trash.trashed.connect(self._files_trashed)
         self.trash.trashFailed.connect(lambda error: QMessageBox.warning(self, "Move to Trash", str(error)))
-        self.trash.restored.connect(self._restored)
-        self.trash.undoFailed.connect(self._undo_failed)
-        self.trash.undoAvailable.connect(self.undo_action.setEnabled)
+        self.undo.offered.connect(self._undo_offered)
+        self.undo.trashRestored.connect(self._restored)
+        self.undo.mergeUndone.connect(self._merge_undone)
+        self.undo.undoFailed.connect(self._undo_failed)
 
     # --- starting ---------------------------------------------------------------------------------
 
@@ -206,7 +209,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.folders_panel.refresh()
         self.context.tasks.run_task(FILES, self.context.library.list_folders, self._first_folders,
                                     name="first folders")
-        self.trash.check_undo()  # Edit ▸ Undo is enabled only while a trash action can be put back
+        self.undo.check()  # Edit ▸ Undo is enabled only while a trash action or a merge can be taken back
 
     def _first_folders(self, folders) -> None:
         if not folders:
@@ -264,6 +267,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             self.albums_panel.open_album_named(page.album_name, refresh=True)
         if what == ALBUMS:
             self.albums_panel.refresh()
+        if what == PEOPLE:
+            self.undo.check()  # a merge to offer, or one that can no longer be taken back
         labels = self._views.get("labels")
         if what in (TAGS, PHOTOS) and labels is not None:
             labels.refresh()  # its counts of tagged photos
@@ -436,10 +441,11 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.statusBar().showMessage(f"Moved {formatting.count(len(photo_ids), 'photo')} to the trash. "
                                      f"Ctrl+Z puts {'it' if len(photo_ids) == 1 else 'them'} back.", 10000)
         self.context.changes.photos()
-        self.undo_action.setEnabled(True)  # known at once: the files are in the trash now
+        self.undo.offer(UndoStep(TRASH, "Undo Move to Trash"))  # known at once: the newest action
 
-    def undo_trash(self) -> None:
-        self.trash.undo()
+    def _undo_offered(self, step) -> None:
+        self.undo_action.setEnabled(step is not None)
+        self.undo_action.setText(step.text if step is not None else "Undo")
 
     def _restored(self, paths: list) -> None:
         self.statusBar().showMessage(f"Put back {formatting.count(len(paths), 'file')} from the trash.", 8000)
@@ -447,11 +453,17 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         view = self._views.get("duplicates")
         if view is not None:
             view.restored(paths)
-        self.trash.check_undo()
+        self.undo.check()
+
+    def _merge_undone(self, record) -> None:
+        self.statusBar().showMessage(f"Undid the merge of {record.describe()}.", 8000)
+        self.context.changes.people(restored=[record.target, *record.others])
+        self.albums_panel.refresh()  # a named person has a smart album
+        self.undo.check()
 
     def _undo_failed(self, error) -> None:
         self.statusBar().showMessage(str(error), 10000)
-        self.trash.check_undo()
+        self.undo.check()
 
     # --- other windows ----------------------------------------------------------------------------
 
