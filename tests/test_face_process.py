@@ -77,3 +77,18 @@ def test_a_crash_in_the_child_fails_that_photo_and_the_next_one_gets_a_new_child
         assert engine.pid not in (None, crashed)
     finally:
         engine.close()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_ctrl_c_in_the_terminal_leaves_the_child_to_the_app(photos):
+    # Ctrl-C reaches the whole process group; the app cancels the pass itself, so the child must
+    # not die mid-photo (that photo would be recorded as failed for good).
+    engine = FaceEngineProcess()
+    try:
+        engine.find(photos[0])
+        child = engine.pid
+        os.kill(child, signal.SIGINT)
+        assert len(engine.find(photos[1])) >= 1
+        assert engine.pid == child and _alive(child)
+    finally:
+        engine.close()

@@ -14,9 +14,11 @@ launcher calls `multiprocessing.freeze_support()` for it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,11 +33,17 @@ FACE_PROCESS_NICENESS = 10  # as the face pass's threads (album/priority.py)
 _engine: FaceEngine | None = None  # in the child: loaded by the first request
 
 
+def _child_start() -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the app decides what stops (it cancels
+    # the pass and ends this child), so the child must not die mid-photo and fail that photo.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
+        os.nice(FACE_PROCESS_NICENESS)  # the whole child yields to indexing and the window
+
+
 def _child_engine(settings: FaceSettings) -> FaceEngine:
     global _engine
     if _engine is None:
-        if hasattr(os, "nice"):  # the whole child yields to indexing and the window (not on Windows)
-            os.nice(FACE_PROCESS_NICENESS)
         _engine = FaceEngine(settings)
     return _engine
 
@@ -91,7 +99,7 @@ class FaceEngineProcess:
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_start)
             try:
                 self._pid = pool.submit(_child_pid, self.settings).result()
             except BaseException:
