@@ -2,8 +2,8 @@
 
 On two cores an index run keeps both busy (decoding threads, the image tower's own threads), and
 the GUI thread then waits for a core as well as for the GIL: its event loop stalled for 100-400 ms
-at a time during a first index run (tests/ui/test_library_flow.py, bench/gui.py). A background
-thread that lowers its priority lets the scheduler run the GUI thread first whenever it has work.
+at a time during a first index run (bench/gui_indexing.py). A background thread that lowers its
+priority lets the scheduler run the GUI thread first whenever it has work.
 
 Linux keeps a niceness per thread (set through the thread's own id), and threads started from a
 thread inherit it, so the decoding pool an index run starts is lowered with it. Elsewhere this is

@@ -136,8 +136,8 @@ def main() -> int:
     print(f"{len(sources)} photos, {args.runs} runs: longest stall median {statistics.median(longest):.0f} ms "
           f"(max {max(longest):.0f}); p99 gap median {statistics.median(p99):.0f} ms; "
           f"runs with a stall over 100 ms: {sum(value > 100 for value in longest)} of {args.runs}; "
-          f"stalls over 100 / 50 ms per run, median: {statistics.median(r['stalls_over_100ms'] for r in results):.0f} / "
-          f"{statistics.median(r['stalls_over_50ms'] for r in results):.0f}; "
+          f"stalls over 100 / 50 ms per run, median: {statistics.median(r['stalls_over_100ms'] for r in results):.0f}"
+          f" / {statistics.median(r['stalls_over_50ms'] for r in results):.0f}; "
           f"run seconds median {statistics.median(r['seconds'] for r in results):.1f}")
     return 0
 

@@ -10,5 +10,6 @@ from album.faces.models import ALLOWED_MODEL_FILES, FacesUnavailable, face_model
 from album.faces.process import FaceEngineProcess
 
 __all__ = [
-    "ALLOWED_MODEL_FILES", "DetectedFace", "FaceEngine", "FaceEngineProcess", "FaceSettings", "FacesUnavailable", "face_models_dir",
+    "ALLOWED_MODEL_FILES", "DetectedFace", "FaceEngine", "FaceEngineProcess", "FaceSettings", "FacesUnavailable",
+    "face_models_dir",
 ]

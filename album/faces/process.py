@@ -27,8 +27,7 @@ from PIL import Image
 
 from album.faces.engine import DetectedFace, FaceEngine, FaceSettings
 from album.faces.models import DESCRIPTOR_FILE, LANDMARKS_FILE, FacesUnavailable, model_file
-
-FACE_PROCESS_NICENESS = 10  # as the face pass's threads (album/priority.py)
+from album.priority import FACE_PASS_NICENESS
 
 _engine: FaceEngine | None = None  # in the child: loaded by the first request
 
@@ -38,7 +37,7 @@ def _child_start() -> None:
     # the pass and ends this child), so the child must not die mid-photo and fail that photo.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
-        os.nice(FACE_PROCESS_NICENESS)  # the whole child yields to indexing and the window
+        os.nice(FACE_PASS_NICENESS)  # the whole child yields to indexing and the window
 
 
 def _child_engine(settings: FaceSettings) -> FaceEngine:

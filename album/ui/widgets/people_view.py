@@ -280,7 +280,8 @@ class PeopleView(QWidget):
         into = cards[target].name or next((cards[o].name for o in others if cards[o].name), None)
         who = ", ".join(_called(cards[o]) for o in others)
         text = (f"Merge {who} into {_called(cards[target])}? They become one person"
-                + (f", {into}" if into else "") + ", here and in search.\n\nUndo Merge (Ctrl+Z) takes it back; later, a "
+                + (f", {into}" if into else "") + ", here and in search.\n\nUndo Merge (Ctrl+Z) takes it back; "
+                "later, a "
                 "face that does not belong can be taken out with “Not …” on it in the photo viewer.")
         if not confirm_destructive(self, "Merge People", text):
             return
