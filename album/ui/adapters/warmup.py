@@ -1,5 +1,5 @@
-"""Loading the library's model and vector index once, whichever pool needs them first (and the
-place-name index and the model's query dictionary right after, in the background).
+"""Loading the library's model and vector index once, whichever pool needs them first; and the
+place-name index and the model's query dictionary in the background once no index run is going.
 
 `Library.model` and `Library.vector_index()` load lazily and are not guarded against two
 threads loading at once (the search pool and the indexing pool may both ask first). Every
@@ -10,8 +10,13 @@ they are cached in the library and the lock is never contended again.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from contextlib import contextmanager
+
+from album.priority import INDEXING_NICENESS, lower_thread_priority
+
+log = logging.getLogger(__name__)
 
 _collections_held = 0
 _collections_lock = threading.Lock()
@@ -46,6 +51,8 @@ class LibraryWarmup:
         self._library = library
         self._lock = threading.Lock()
         self._ready = threading.Event()
+        self._queries_warmed = False  # for the model loaded now (`invalidate` starts over)
+        self._queries_lock = threading.Lock()  # not `_lock`, which a model load holds for seconds
 
     @property
     def ready(self) -> bool:
@@ -58,24 +65,44 @@ class LibraryWarmup:
             if self._ready.is_set():
                 return
             with _long_lived_objects():  # torch, open_clip, tokenizers
-                model = self._library.model
+                self._library.model  # loads it
                 self._library.vector_index()
             self._ready.set()
-        # The place-name index takes ~3 s to build; a query naming a place ('dog at the beach' asks
-        # whether 'the beach' is one) would otherwise pay it. Built beside the first jobs, not
-        # before them; a query that needs it meanwhile waits on the gazetteer's own lock.
-        threading.Thread(target=self._warm_query_paths, args=(model,), name="query-warmup", daemon=True).start()
 
-    def _warm_query_paths(self, model) -> None:
-        # Both read big JSON files gradually (album/jsonfiles.py) so that the GUI thread keeps
-        # turning while they load beside the first index run.
-        with _long_lived_objects():
-            self._library.gazetteer.load()
-            # album-mini reads its dictionary on the first phrase query ('fireworks'): ~1 s otherwise.
-            warm_up = getattr(model, "warm_up", None)
-            if warm_up is not None:
-                warm_up()
+    def warm_queries(self) -> None:
+        """Read what a first query would otherwise wait for, on a background thread, once per model:
+        the place-name index (~2 s to build; 'dog at the beach' asks whether 'the beach' is a place)
+        and the model's dictionary (album-mini reads it on the first phrase query such as
+        'fireworks': ~1 s). A query that needs them meanwhile waits on their own locks.
+
+        The window calls this when an index run ends, or after the model loads if none is going.
+        Run beside an index run, this pure-Python work made the run take twice as long on two
+        cores (60 photos: 5.7 s against 3.0 s), and with the decoding threads it held the GUI
+        thread off the GIL for 150-300 ms at a time (bench/gui_indexing.py).
+        """
+        with self._queries_lock:
+            if self._queries_warmed:
+                return
+            self._queries_warmed = True
+        threading.Thread(target=self._warm_query_paths, name="query-warmup", daemon=True).start()
+
+    def _warm_query_paths(self) -> None:
+        lower_thread_priority(INDEXING_NICENESS)  # background work: the window first
+        try:
+            self.ensure()
+            model = self._library.model
+            # Both read big JSON files gradually (album/jsonfiles.py): the GUI thread keeps the GIL.
+            with _long_lived_objects():
+                self._library.gazetteer.load()
+                warm_up = getattr(model, "warm_up", None)
+                if warm_up is not None:
+                    warm_up()
+        except Exception as error:  # e.g. the window closed the library meanwhile
+            # Only a head start: a query that needs these reads them itself.
+            log.info("query warm-up stopped: %s", error)
 
     def invalidate(self) -> None:
         """The library switched models: the next job loads the new one (under the lock)."""
         self._ready.clear()
+        with self._queries_lock:
+            self._queries_warmed = False

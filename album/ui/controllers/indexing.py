@@ -117,6 +117,7 @@ class IndexingController(QObject):
         if self._watch and self._watcher is None and not summary.cancelled:
             self.start_watching()
         self._next()
+        self._warm_queries_when_idle()
 
     def _on_error(self, error: BaseException) -> None:
         self._token = None
@@ -128,6 +129,13 @@ class IndexingController(QObject):
         log.error("indexing failed: %s", error)
         self.runFailed.emit(error)
         self._next()
+        self._warm_queries_when_idle()
+
+    def _warm_queries_when_idle(self) -> None:
+        # What a first query needs is read once no run is going: beside a run it slowed the run
+        # and stalled the window (LibraryWarmup.warm_queries).
+        if self._state == IDLE:
+            self._context.warmup.warm_queries()
 
     def _next(self) -> None:
         if self._queued is not None:

@@ -229,12 +229,16 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             return
         self._started_background = True
         # The model loads on its own pool, after the window is up: nothing waits for it to start.
-        self.context.tasks.run_task(MODEL, self.context.warmup.ensure, lambda _: None, self._model_failed,
+        self.context.tasks.run_task(MODEL, self.context.warmup.ensure, self._model_loaded, self._model_failed,
                                     name="load model")
         if self._index_at_start and self._folders_known:
             self.context.indexing.start()
         if self._notice_at_start:
             self.notice_check.start()  # on the network pool: nothing waits for the hub to answer
+
+    def _model_loaded(self, _) -> None:
+        if self.context.indexing.state == "idle":  # else the run warms them up when it ends
+            self.context.warmup.warm_queries()
 
     def _model_failed(self, error) -> None:
         QMessageBox.warning(self, "album", f"The model could not be loaded, so search is unavailable:\n{error}")
