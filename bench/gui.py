@@ -70,6 +70,30 @@ def build_library(path: Path, photos: int) -> None:
     print(f"library ready in {time.monotonic() - started:.1f} s: {path}", flush=True)
 
 
+def open_window(library_path: str):
+    """The app's window on a library as `album.ui.app.run` opens it (1280×820, shown, started),
+    without the watcher or an index run at start: (app, library, context, window)."""
+    import gc
+
+    from PySide6.QtCore import QSettings
+
+    from album import Library
+    from album.ui.app import create_application
+    from album.ui.context import AppContext
+    from album.ui.widgets.main_window import MainWindow
+
+    app = create_application()
+    library = Library.open(library_path)
+    settings = QSettings(str(Path(library_path) / "bench-ui.ini"), QSettings.Format.IniFormat)
+    context = AppContext.build(library, settings=settings, watch=False)
+    window = MainWindow(context)
+    gc.freeze()  # as album.ui.app.run does
+    window.resize(1280, 820)
+    window.show()
+    window.start(index=False)
+    return app, library, context, window
+
+
 def child(library_path: str, started_at: float) -> None:
     """The measured app process: `started_at` is the parent's wall clock just before it spawned us."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -78,26 +102,15 @@ def child(library_path: str, started_at: float) -> None:
     def mark(name: str) -> None:
         marks[name] = round(time.time() - started_at, 3)
 
-    from PySide6.QtCore import QSettings, QTimer
+    import importlib
+
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from album import Library
-    from album.ui.app import create_application
-    from album.ui.context import AppContext
-    from album.ui.widgets.main_window import MainWindow
-
+    importlib.import_module("album.ui.widgets.main_window")  # the window's imports, timed on their own
     mark("imports")
-    app = create_application()
-    library = Library.open(library_path)
-    settings = QSettings(str(Path(library_path) / "bench-ui.ini"), QSettings.Format.IniFormat)
-    context = AppContext.build(library, settings=settings, watch=False)
-    window = MainWindow(context)
-    import gc
-
-    gc.freeze()  # as album.ui.app.run does
-    window.resize(1280, 820)
-    window.show()
-    window.start(index=False)  # the synthetic files do not exist: indexing would forget them all
+    # No index run: the synthetic files do not exist, indexing would forget them all.
+    app, library, context, window = open_window(library_path)
     stall = {"last": time.perf_counter(), "max": 0.0}
 
     def tick() -> None:

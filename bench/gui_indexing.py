@@ -35,24 +35,11 @@ TICK_MS = 10
 
 def child(folder: str, library_path: str) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import gc
+    from PySide6.QtCore import QTimer
 
-    from PySide6.QtCore import QSettings, QTimer
+    from bench.gui import open_window
 
-    from album import Library
-    from album.ui.app import create_application
-    from album.ui.context import AppContext
-    from album.ui.widgets.main_window import MainWindow
-
-    app = create_application()
-    library = Library.open(library_path)
-    settings = QSettings(str(Path(library_path) / "bench-ui.ini"), QSettings.Format.IniFormat)
-    context = AppContext.build(library, settings=settings, watch=False)
-    window = MainWindow(context)
-    gc.freeze()  # as album.ui.app.run does
-    window.resize(1280, 820)
-    window.show()
-    window.start(index=False)
+    app, library, context, window = open_window(library_path)  # the folder is added below
     photos = len(list(Path(folder).glob("*.jpg")))
 
     gaps: list[float] = []

@@ -2,11 +2,12 @@
 the trash (TrashService's journal) or a merge of people (PeopleService keeps the last one).
 
 Which one is newer, and whether either can still be undone, is read on the file pool whenever
-the window refreshes the menu (`check`: at start, after a trash action, a merge or an undo). A
-press takes back what the menu names: a merge that changed since is refused with the reason
-(PeopleService.undo_merge), never swapped for the trash action behind it. The window reacts to
-the signals: restored files are indexed again, restored persons come back in the People view,
-search and the person albums.
+the menu item needs refreshing (`check`: at start, after an undo, and whenever people change: a
+merge, or a rename that makes a merge final). The controller keeps the bound menu item's text and
+state. A press takes back what the item names: a merge that changed since is refused with the
+reason (PeopleService.undo_merge), never swapped for the trash action behind it. Persons a merge
+undo brings back are announced as a library change (People view, search, person filters); the
+window indexes restored files again and says what happened.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from album.ui.library_changes import PEOPLE
 from album.ui.tasks import FILES
 
 TRASH, MERGE = "trash", "merge"
@@ -35,16 +37,26 @@ class UndoController(QObject):
     def __init__(self, context, parent=None):
         super().__init__(parent)
         self._context = context
+        self._action = None
         self.step: UndoStep | None = None  # what the menu offers now
         self.offered.connect(self._remember)
+        self.undoFailed.connect(lambda _: self.check())
+        if context.changes is not None:
+            context.changes.changed.connect(lambda what: self.check() if what == PEOPLE else None)
+
+    def bind(self, action) -> None:
+        """The menu item (Edit ▸ Undo) this controller triggers on, names and enables."""
+        self._action = action
+        action.triggered.connect(self.undo)
+        self._remember(self.step)
 
     def check(self) -> None:
         self._context.tasks.run_task(FILES, self._next_step, self.offered.emit, lambda error: self.offered.emit(None),
                                      name="can undo")
 
-    def offer(self, step: UndoStep) -> None:
-        """An action the window knows is the newest at once (a move to the trash it just made)."""
-        self.offered.emit(step)
+    def offer_trash(self) -> None:
+        """A move to the trash was just made: it is the newest action, known without asking."""
+        self.offered.emit(UndoStep(TRASH, "Undo Move to Trash"))
 
     def undo(self) -> None:
         step = self.step
@@ -55,6 +67,9 @@ class UndoController(QObject):
 
     def _remember(self, step) -> None:
         self.step = step
+        if self._action is not None:
+            self._action.setEnabled(step is not None)
+            self._action.setText(step.text if step is not None else "Undo")
 
     # --- on the file pool -------------------------------------------------------------------------
 
@@ -77,5 +92,10 @@ class UndoController(QObject):
         kind, value = result
         if kind == MERGE:
             self.mergeUndone.emit(value)
+            if self._context.changes is not None:  # the People view, search and filters follow; so does `check`
+                self._context.changes.people(restored=[value.target, *value.others])
+            else:
+                self.check()
         else:
             self.trashRestored.emit(value)
+            self.check()

@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
 )
 
 from album.ui import formatting
-from album.ui.library_changes import ALBUMS, PEOPLE, PHOTOS, TAGS
+from album.ui.library_changes import ALBUMS, PHOTOS, TAGS
 from album.ui.settings_keys import WINDOW_GEOMETRY, WINDOW_STATE
 from album.ui.controllers.model_notice import ModelNoticeCheck
 from album.ui.controllers.search import SearchController
 from album.ui.controllers.trash import TrashController
-from album.ui.controllers.undo import TRASH, UndoController, UndoStep
+from album.ui.controllers.undo import UndoController
 from album.ui.tasks import FILES, MODEL
 from album.ui.widgets.albums_panel import AlbumsPanel
 from album.ui.widgets.folders_panel import AcceptsFolderDrops, FoldersPanel
@@ -121,8 +121,8 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         file.addSeparator()
         file.addAction("Quit", QKeySequence.StandardKey.Quit, self.close)
         edit = self.menuBar().addMenu("&Edit")
-        self.undo_action = edit.addAction("Undo", QKeySequence.StandardKey.Undo, self.undo.undo)
-        self.undo_action.setEnabled(False)  # until a trash action or a merge can be taken back (UndoController)
+        self.undo_action = edit.addAction("Undo", QKeySequence.StandardKey.Undo)
+        self.undo.bind(self.undo_action)  # names and enables it: a trash action or a merge to take back
         edit.addSeparator()
         self.trash_action = edit.addAction("Move to Trash", QKeySequence(QKeySequence.StandardKey.Delete),
                                            self.trash_selected)
@@ -183,10 +183,9 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.model_notice.downloadWanted.connect(self._download_better_model)
         self.trash.trashed.connect(self._files_trashed)
         self.trash.trashFailed.connect(lambda error: QMessageBox.warning(self, "Move to Trash", str(error)))
-        self.undo.offered.connect(self._undo_offered)
         self.undo.trashRestored.connect(self._restored)
         self.undo.mergeUndone.connect(self._merge_undone)
-        self.undo.undoFailed.connect(self._undo_failed)
+        self.undo.undoFailed.connect(lambda error: self.statusBar().showMessage(str(error), 10000))
 
     # --- starting ---------------------------------------------------------------------------------
 
@@ -271,8 +270,6 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
             self.albums_panel.open_album_named(page.album_name, refresh=True)
         if what == ALBUMS:
             self.albums_panel.refresh()
-        if what == PEOPLE:
-            self.undo.check()  # a merge to offer, or one that can no longer be taken back
         labels = self._views.get("labels")
         if what in (TAGS, PHOTOS) and labels is not None:
             labels.refresh()  # its counts of tagged photos
@@ -445,11 +442,7 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.statusBar().showMessage(f"Moved {formatting.count(len(photo_ids), 'photo')} to the trash. "
                                      f"Ctrl+Z puts {'it' if len(photo_ids) == 1 else 'them'} back.", 10000)
         self.context.changes.photos()
-        self.undo.offer(UndoStep(TRASH, "Undo Move to Trash"))  # known at once: the newest action
-
-    def _undo_offered(self, step) -> None:
-        self.undo_action.setEnabled(step is not None)
-        self.undo_action.setText(step.text if step is not None else "Undo")
+        self.undo.offer_trash()
 
     def _restored(self, paths: list) -> None:
         self.statusBar().showMessage(f"Put back {formatting.count(len(paths), 'file')} from the trash.", 8000)
@@ -457,17 +450,10 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         view = self._views.get("duplicates")
         if view is not None:
             view.restored(paths)
-        self.undo.check()
 
     def _merge_undone(self, record) -> None:
         self.statusBar().showMessage(f"Undid the merge of {record.describe()}.", 8000)
-        self.context.changes.people(restored=[record.target, *record.others])
         self.albums_panel.refresh()  # a named person has a smart album
-        self.undo.check()
-
-    def _undo_failed(self, error) -> None:
-        self.statusBar().showMessage(str(error), 10000)
-        self.undo.check()
 
     # --- other windows ----------------------------------------------------------------------------
 
