@@ -8,8 +8,9 @@ Quality runs album-mini on real photos and skips when its resources are not buil
 from __future__ import annotations
 
 import csv
+import os
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -152,6 +153,10 @@ def album(tmp_path_factory, tiny_model, shared_data, gazetteer):
     for name in DSCN + ["Landscape_0.jpg"]:
         (pictures / "camera").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shared_data / "formats" / name, pictures / "camera" / name)
+    # Landscape_0.jpg has no EXIF date, so its date is the file's time: pin it (mid-June 2015,
+    # noon), or the copy's time makes the date words below depend on the day the suite runs.
+    no_exif_date = datetime(2015, 6, 15, 12, 0).timestamp()
+    os.utime(pictures / "camera" / "Landscape_0.jpg", (no_exif_date, no_exif_date))
     photo_with_exif(pictures / "trips" / "madrid.jpg", 1, taken="2019:12:24 10:00:00", gps=(40.44697, -3.72475),
                     camera=("Canon", "Canon EOS 5D"))
     for i, year in enumerate([2018, 2019, 2019, 2020, 2021, 2021]):
