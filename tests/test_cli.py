@@ -1,5 +1,6 @@
 """The `album` command line, run as a real subprocess against a real library."""
 
+import functools
 import json
 import os
 import subprocess
@@ -208,3 +209,23 @@ def test_duplicates_keep_and_undo_through_the_cli(library_dir, photos_dir, tmp_p
     assert copy.read_bytes() == data
     status = json.loads(album("status", "--json", library=library_dir).stdout)
     assert status["photos"] == 3
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed_and_printed_as_its_bytes(library_dir, photos_dir):
+    odd = write_photo(photos_dir / os.fsdecode(b"caf\xe9 \xff.jpg"), seed=1)
+    write_photo(photos_dir / os.fsdecode(b"dir\xfe") / "b.jpg", seed=2)
+    command = [sys.executable, "-m", "album", "--library", str(library_dir)]
+    # stdout as on a desktop with a UTF-8 locale such as en_US.UTF-8: strict (in the C and C.UTF-8
+    # locales Python escapes such bytes on its own).
+    env = dict(os.environ, PYTHONIOENCODING="utf-8:strict")
+    run_album = functools.partial(subprocess.run, capture_output=True, timeout=300, env=env)
+    for _ in range(2):  # the second run used to crash the same way as the first
+        run = run_album(command + ["index", str(photos_dir), "--json"])
+        assert run.returncode == 0, run.stderr.decode(errors="replace")
+    summary = json.loads(run.stdout)
+    assert (summary["unchanged"], summary["failed"]) == (2, [])
+    listed = run_album(command + ["search", ""])
+    assert listed.returncode == 0, listed.stderr.decode(errors="replace")
+    assert b"  " + os.fsencode(odd) + b"  " in listed.stdout  # the exact bytes, usable by other tools
+    as_json = run_album(command + ["search", "", "--json"])
+    assert str(odd) in {hit["path"] for hit in json.loads(as_json.stdout)}

@@ -277,3 +277,24 @@ def test_a_photo_renamed_next_to_a_copy_of_itself_keeps_its_row(library, photos_
     tags = library.tags([photos_dir / "z-renamed.jpg", photos_dir / "a-copy.jpg"])
     assert [t.tag for t in tags[str(photos_dir / "z-renamed.jpg")] if t.source == "manual"] == ["family"]
     assert all(t.source != "manual" for t in tags.get(str(photos_dir / "a-copy.jpg"), []))
+
+
+def test_file_names_that_are_not_utf8_are_indexed_and_kept_exactly(library, photos_dir):
+    """A Linux file name is bytes: b'\\xff\\xfe.png' (Python: '\\udcff\\udcfe.png') or a folder
+    b'dir\\xff' must be indexed, found again, moved and searched under its exact name."""
+    odd_file = write_photo(photos_dir / os.fsdecode(b"\xff\xfe.png"), seed=1, fmt="PNG")
+    in_odd_folder = write_photo(photos_dir / os.fsdecode(b"dir\xff") / "a.jpg", seed=2)
+    plain = write_photo(photos_dir / "plain.jpg", seed=3)
+    library.add_folder(photos_dir)
+    summary = library.index()
+    assert summary.failed == [] and summary.indexed == 3
+    stored = {library.photos.get(i).path for i in library.photos.ok_photo_ids()}
+    assert {os.fsencode(p) for p in stored} == {os.fsencode(p) for p in (odd_file, in_odd_folder, plain)}
+    assert library.photos.by_path(odd_file) is not None
+    assert library.index().unchanged == 3  # the next run neither crashes nor re-reads them
+
+    renamed = odd_file.rename(photos_dir / os.fsdecode(b"dir\xff") / os.fsdecode(b"caf\xe9.png"))
+    summary = library.index()
+    assert (summary.moved, summary.failed) == (1, [])
+    assert library.photos.by_path(renamed) is not None and library.photos.by_path(odd_file) is None
+    assert set(map(str, library.search("", limit=10).paths)) == {str(renamed), str(in_odd_folder), str(plain)}

@@ -36,6 +36,10 @@ def command_names() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A file name that is not valid UTF-8 is printed as the bytes it is (as ls and find do), so
+    # `album search ... | xargs` reaches the file; a strict stdout would end in a traceback.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -12,6 +12,13 @@ import sqlite_utils
 
 from album.errors import LibraryError
 from album.store.migrations import MIGRATIONS, apply_migrations
+from album.store.stored_text import from_stored, to_stored
+
+# Text goes in through `to_stored`, whatever the statement: a file name that is not valid UTF-8
+# (a str with surrogate escapes) is refused by the driver otherwise. An adapter for str is the
+# driver's one hook for every bound value (it is process-wide; for any text without surrogates
+# it returns the text itself, so other SQLite users in the process see no difference).
+sqlite3.register_adapter(str, to_stored)
 
 
 def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -19,6 +26,7 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions; every write batch opens its own with
     # `Database.write()`, so a crash can only lose the batch in flight, never half of one.
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.text_factory = from_stored  # the other half of to_stored: names come back as stored
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn

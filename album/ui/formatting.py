@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from album.file_names import readable
+
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]
 
@@ -60,7 +62,12 @@ def file_size(size: int | None) -> str:
 
 
 def file_name(path: str) -> str:
-    return Path(path).name
+    return readable(Path(path).name)
+
+
+def path_text(path: str) -> str:
+    """A whole path as text (a name that is not valid UTF-8 shows '�' where Qt would drop it)."""
+    return readable(str(path))
 
 
 def score(value: float | None) -> str:

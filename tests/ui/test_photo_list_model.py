@@ -88,3 +88,15 @@ def test_removing_photos_keeps_the_rest_in_order():
     assert model.rows.ids == [100, 102, 104]
     assert model.row_of(104) == 2
     assert model.rows.rows_by_hash[f"{4:064x}"] == [2]
+
+
+def test_a_name_that_is_not_utf8_is_shown_readably_and_dragged_out_exactly():
+    import os
+
+    odd = os.fsdecode(b"/photos/caf\xe9.jpg")  # Latin-1 bytes: not valid UTF-8
+    model = PhotoListModel()
+    model.set_rows(PhotoRows(ids=[1], hashes=["0" * 64], taken=[None], paths=[odd], scores=None,
+                             grouped_by_month=True).index_hashes())
+    assert model.data(model.index(0), Qt.ItemDataRole.DisplayRole) == "caf\ufffd.jpg"  # not "caf.jpg"
+    url = model.mimeData([model.index(0)]).urls()[0]
+    assert url.toEncoded().data() == b"file:///photos/caf%E9.jpg"  # the file's own bytes

@@ -9,9 +9,10 @@ so every row is a photo for selection, actions and the viewer.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from album.ui import formatting
+from album.ui.desktop import file_url
 from album.ui.grid_geometry import Section
 from album.ui.photo_rows import PhotoRows
 
@@ -162,7 +163,7 @@ class PhotoListModel(QAbstractListModel):
     def mimeData(self, indexes) -> QMimeData:
         data = QMimeData()
         rows = sorted({i.row() for i in indexes if i.isValid()})
-        data.setUrls([QUrl.fromLocalFile(self._rows.paths[row]) for row in rows])
+        data.setUrls([file_url(self._rows.paths[row]) for row in rows])
         return data
 
     def supportedDragActions(self) -> Qt.DropAction:

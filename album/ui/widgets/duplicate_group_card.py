@@ -42,7 +42,7 @@ class MemberTile(QWidget):
             hamming = "" if member.hamming is None else f" · {member.hamming} bits differ"
             details.append(f"similarity {member.cosine:.2f}{hamming}")
         text = QLabel("<br>".join(details), self)
-        text.setToolTip(member.path)
+        text.setToolTip(formatting.path_text(member.path))
         text.setWordWrap(True)
         text.setFixedWidth(TILE)
         layout = QVBoxLayout(self)

@@ -29,7 +29,7 @@ def build_photo_menu(parent, photo_ids: list[int], paths: list[str], *, on_open,
         add.addSeparator()
     add.addAction("New Album…", lambda: on_new_album(photo_ids))
     menu.addSeparator()
-    menu.addAction("Copy Path", lambda: QGuiApplication.clipboard().setText("\n".join(paths)))
+    menu.addAction("Copy Path", lambda: QGuiApplication.clipboard().setText("\n".join(map(formatting.path_text, paths))))
     if on_trash is not None:
         menu.addSeparator()
         trash = menu.addAction(f"Move {formatting.count(len(photo_ids), 'Photo')} to Trash" if not single

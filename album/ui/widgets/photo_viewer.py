@@ -182,7 +182,7 @@ class PhotoViewer(QDialog):
         place = d.place or (f"{d.gps[0]:.4f}, {d.gps[1]:.4f}" if d.gps else "no location recorded")
         size = f"{d.width} × {d.height}, {formatting.file_size(d.size)}" if d.width else formatting.file_size(d.size)
         values = {"name": formatting.file_name(d.path), "date": date, "place": place, "camera": d.camera or "unknown",
-                  "size": f"{size} {d.format or ''}".strip(), "path": d.path}
+                  "size": f"{size} {d.format or ''}".strip(), "path": formatting.path_text(d.path)}
         for name, value in values.items():
             self.fields[name].setText(value)
         self.tag_editor.show_tags(d.path, d.tags)
