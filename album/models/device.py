@@ -23,7 +23,9 @@ def devices_present() -> list[str]:
 
     present = ["cpu"]
     if importlib.util.find_spec("onnxruntime") is not None:
-        import onnxruntime as ort
+        from album.models import onnx_runtime
+
+        ort = onnx_runtime.load()
 
         if "CUDAExecutionProvider" in ort.get_available_providers():
             present.append("cuda")

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from album.errors import ModelError
+from album.models import onnx_runtime
 from album.models.base import l2_normalise
 
 log = logging.getLogger(__name__)
@@ -309,7 +310,7 @@ def load_onnx_clip(files: ModelFiles, *, model_id: str, device: str | None = Non
 
 
 def _providers(device: str | None) -> tuple[list, str]:
-    import onnxruntime as ort
+    ort = onnx_runtime.load()
 
     wanted = device or "auto"
     cuda = "CUDAExecutionProvider" in ort.get_available_providers()
@@ -322,7 +323,7 @@ def _providers(device: str | None) -> tuple[list, str]:
 
 
 def _session(path: Path, providers: list, threads: int | None):
-    import onnxruntime as ort
+    ort = onnx_runtime.load()
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)

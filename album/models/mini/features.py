@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageOps
 
+from album.models import onnx_runtime
 from album.models.mini import towers
 
 FEATURE_VERSION = 2  # bump when what is stored for images or how views are made changes
@@ -133,7 +134,7 @@ def build_tower_taps(image_tower: str = towers.DEFAULT_IMAGE_TOWER):
 def onnx_session(module_factory, path: Path, input_shape: Sequence[int], output_names: Sequence[str],
                  threads: int = 0):
     """Export a torch module to ONNX once (atomic write) and open it with ONNX Runtime on CPU."""
-    import onnxruntime as ort
+    ort = onnx_runtime.load()
 
     if not path.exists():
         import torch
@@ -244,7 +245,7 @@ class SentenceEncoder:
 
 def onnx_text_session(path: Path):
     """The text tower alone (tokens → unit sentence vector) as ONNX, exported once (atomic write)."""
-    import onnxruntime as ort
+    ort = onnx_runtime.load()
 
     if not path.exists():
         import torch

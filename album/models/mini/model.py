@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from album.errors import ModelError
+from album.models import onnx_runtime
 from album.models.base import l2_normalise
 from album.models.mini import towers
 from album.models.mini.prebuilt import find_prebuilt, weights_digest
@@ -334,7 +335,7 @@ def load_album_mini(resources_dir: Path, device: str = "cpu", export_dir: Path |
                 raise ModelError(f"could not build album-mini's ONNX graphs in {folder}: {exc}") from exc
             _remove_stale_exports(folder)
     try:
-        import onnxruntime as ort
+        ort = onnx_runtime.load()
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
