@@ -23,3 +23,11 @@ class ModelError(AlbumError):
 
 class Cancelled(AlbumError):
     """Work stopped because its cancel token was set."""
+
+
+class LibraryDiskFull(LibraryError):
+    """The disk holding the library has no room left; what was committed before is kept."""
+
+
+class LibraryReadOnly(LibraryError):
+    """The library folder cannot be written by this user (a read-only disk, or its permissions)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import uuid
@@ -13,7 +14,10 @@ import filelock
 import hnswlib
 import numpy as np
 
+from album.disk_space import is_disk_full
 from album.errors import LibraryError
+
+log = logging.getLogger(__name__)
 
 # Build parameters: M=16 / ef_construction=200 is hnswlib's recommended recall/size balance for
 # CLIP-sized vectors; ef (search breadth) is raised at query time when k is large.
@@ -89,6 +93,18 @@ class VectorIndex:
             finally:
                 for tmp in (tmp_index, tmp_labels):
                     tmp.unlink(missing_ok=True)
+
+    def save_if_room(self, base: Path | None = None) -> bool:
+        """`save`, unless the disk is full: the file is a cache of the database, and the next
+        open rebuilds or repairs it, so a full disk must not fail the command that saves it."""
+        try:
+            self.save(base)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            log.info("the vector index was not saved, the disk is full: it is rebuilt at the next start")
+            return False
+        return True
 
     @classmethod
     def load(cls, base: Path, dim: int) -> "VectorIndex":

@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
+from album.disk_space import disk_full, is_disk_full
 from album.errors import AlbumError
 from album.faces import FaceEngine, FaceEngineProcess, FacesUnavailable
 from album.priority import FACE_PASS_NICENESS, lower_thread_priority
@@ -226,8 +227,14 @@ class PeopleService:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-        Image.fromarray(chip).save(temp, "JPEG", quality=88)
-        os.replace(temp, path)
+        try:
+            Image.fromarray(chip).save(temp, "JPEG", quality=88)
+            os.replace(temp, path)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            if is_disk_full(exc):  # the pass stops; the photo is scanned again next time
+                raise disk_full(self.cache_dir) from exc
+            raise
 
     # --- grouping ------------------------------------------------------------------------------
 

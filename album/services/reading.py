@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from album.errors import DecodeError
+from album.disk_space import disk_full, is_disk_full
+from album.errors import DecodeError, LibraryDiskFull
 from album.media.decode import PhotoMetadata, decode_photo
 from album.media.hashing import content_hash
 from album.media.perceptual import phash, zoom_hashes
@@ -72,6 +73,8 @@ class PhotoReader:
     def read(self, item: WorkItem) -> ReadResult:
         try:
             return self._read(item)
+        except LibraryDiskFull:
+            raise  # not this file's fault: the run stops, and the file is read again next time
         except Exception as exc:  # noqa: BLE001 - one odd file must never stop a whole run
             log.exception("unexpected error reading %s", item.path)
             return ReadFailed(item, item.size, item.mtime_ns, f"unexpected error: {exc!r}")
@@ -107,7 +110,9 @@ class PhotoReader:
             model_inputs = {model_id: self._preprocessors[model_id](photo.image) for model_id in needed}
         except DecodeError as exc:
             return ReadFailed(item, size, mtime_ns, str(exc), digest)
-        except OSError as exc:  # e.g. the thumbnail cache's disk is full
+        except OSError as exc:
+            if is_disk_full(exc):  # the thumbnail could not be written: the photo is fine
+                raise disk_full(self._thumbnails.root) from exc
             return ReadFailed(item, size, mtime_ns, _os_reason(exc), digest)
         return ReadOk(
             item, size, mtime_ns, digest, photo.format, photo.width, photo.height,

@@ -10,7 +10,8 @@ from typing import Iterator
 
 import sqlite_utils
 
-from album.errors import LibraryError
+from album.errors import LibraryDiskFull, LibraryError
+from album.disk_space import disk_full, is_disk_full
 from album.store.migrations import MIGRATIONS, apply_migrations
 from album.store.stored_text import from_stored, to_stored
 
@@ -76,15 +77,19 @@ class Database:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
-            except BaseException:
+            except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if is_disk_full(exc) and not isinstance(exc, LibraryDiskFull):
+                    raise disk_full(self.path.parent) from exc
                 raise
             try:
                 self.conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise disk_full(self.path.parent) from exc
                 raise
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
