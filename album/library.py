@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Callable, Iterable
@@ -16,7 +17,7 @@ import filelock
 import send2trash
 
 from album.config import default_library_dir
-from album.errors import AlbumError, LibraryBusy, LibraryError
+from album.errors import AlbumError, LibraryBusy, LibraryError, LibraryReadOnly
 from album.faces import FacesUnavailable
 from album.index import VectorIndex
 from album.media.thumbnails import ThumbnailCache
@@ -66,8 +67,8 @@ class Library:
         can serve several libraries). `send_to_trash(path)`: how a file goes to the trash (default:
         the operating system's, through send2trash)."""
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.database = Database(self.path / DATABASE_FILE)
+        self.read_only = _read_only_reason(self.path)
+        self.database = Database(self.path / DATABASE_FILE, read_only=self.read_only)
         self.folders = FolderRepository(self.database)
         self.photos = PhotoRepository(self.database)
         self.embeddings = EmbeddingRepository(self.database)
@@ -236,6 +237,8 @@ class Library:
         (progress phase 'faces'), unless `faces` is False or the library's faces setting is off.
         """
         started = time.monotonic()
+        if self.read_only is not None:
+            raise self.read_only
         try:
             self._index_lock.acquire(timeout=0)
         except filelock.Timeout:
@@ -482,3 +485,28 @@ class Library:
 
     def errors(self) -> list[dict]:
         return [{"path": r.path, "error": r.error} for r in self.photos.errors()]
+
+
+def _read_only_reason(path: Path) -> LibraryReadOnly | None:
+    """None when album may write the library at `path` (created here if missing), else the error
+    that says why it cannot: the library is then opened for reading only (show and search)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LibraryError(f"cannot create the library folder {path}: {exc.strerror or exc}") from exc
+    database = path / DATABASE_FILE
+    if os.access(path, os.W_OK) and (not database.exists() or os.access(database, os.W_OK)):
+        return None
+    if not database.exists():
+        raise LibraryError(f"cannot create a library in {path}: the folder is {_why_not_writable(path)}")
+    return LibraryReadOnly(
+        f"the library {path} is {_why_not_writable(path)}: album can show and search it but not change it."
+    )
+
+
+def _why_not_writable(path: Path) -> str:
+    try:
+        on_read_only_disk = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        on_read_only_disk = False
+    return "on a read-only disk" if on_read_only_disk else "read-only (not writable by this user)"

@@ -17,21 +17,34 @@ def album(library, *args):
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
+def mounted_tmpfs(mount: Path, size: str) -> Path:
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs (a disk to fill, or to make read-only) needs root")
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    return mount
+
+
+def remount(mount: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(mount)], check=True)
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 2 MB filesystem, made bigger by `grow()`: the disk that fills up and then gets room."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs to fill needs root")
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    mount = mounted_tmpfs(tmp_path / "small-disk", "2m")
+    yield mount, lambda: remount(mount, "size=64m")
+    subprocess.run(["umount", "-l", str(mount)], check=False)
 
-    def grow():
-        subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
 
-    yield mount, grow
+@pytest.fixture
+def read_only_disk(tmp_path):
+    """A disk written first, then mounted read-only by `lock()` (a DVD, a write-protected card,
+    a backup drive mounted read-only)."""
+    mount = mounted_tmpfs(tmp_path / "disk", "64m")
+    yield mount, lambda: remount(mount, "ro")
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
@@ -65,3 +78,30 @@ def test_a_full_disk_says_so_once_keeps_reads_working_and_resumes(small_disk, ph
     assert summary["unchanged"] == kept["photos"]  # what was committed before was kept
     after = json.loads(album(library, "status", "--json").stdout)
     assert (after["photos"], after["failed"], after["index"]["in_sync"]) == (120, 0, True)
+
+
+def test_a_library_on_a_read_only_disk_can_be_shown_and_searched_but_not_changed(read_only_disk, photos_dir,
+                                                                                   tiny_model):
+    from album import Library
+
+    disk, lock = read_only_disk
+    library = disk / "library"
+    for i in range(6):
+        write_photo(photos_dir / f"{i}.jpg", seed=i)
+    with Library.open(library, model=tiny_model) as writable:
+        writable.add_folder(photos_dir)
+        writable.index()
+    lock()
+
+    status = album(library, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["photos"] == 6
+    found = album(library, "search", "", "--json")
+    assert found.returncode == 0 and len(json.loads(found.stdout)) == 6, found.stderr
+    for change in (["index"], ["tags", "add", "beach", str(photos_dir / "0.jpg")], ["albums", "create", "Trip"]):
+        refused = album(library, *change)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+        assert refused.stderr.strip() == (f"album: the library {library} is on a read-only disk: "
+                                          "album can show and search it but not change it."), change
+    with Library.open(library) as read_only:  # the API says so too, and reads
+        assert read_only.read_only is not None and len(read_only.search("", limit=10)) == 6

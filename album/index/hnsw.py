@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -18,6 +19,8 @@ from album.disk_space import is_disk_full
 from album.errors import LibraryError
 
 log = logging.getLogger(__name__)
+
+_CANNOT_WRITE = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 # Build parameters: M=16 / ef_construction=200 is hnswlib's recommended recall/size balance for
 # CLIP-sized vectors; ef (search breadth) is raised at query time when k is large.
@@ -94,15 +97,15 @@ class VectorIndex:
                 for tmp in (tmp_index, tmp_labels):
                     tmp.unlink(missing_ok=True)
 
-    def save_if_room(self, base: Path | None = None) -> bool:
-        """`save`, unless the disk is full: the file is a cache of the database, and the next
-        open rebuilds or repairs it, so a full disk must not fail the command that saves it."""
+    def save_if_possible(self, base: Path | None = None) -> bool:
+        """`save`, unless the disk is full or read-only: the file is a cache of the database, and
+        the next open rebuilds or repairs it, so such a disk must not fail the command that saves."""
         try:
             self.save(base)
         except OSError as exc:
-            if not is_disk_full(exc):
+            if not (is_disk_full(exc) or exc.errno in _CANNOT_WRITE):
                 raise
-            log.info("the vector index was not saved, the disk is full: it is rebuilt at the next start")
+            log.info("the vector index was not saved (%s): it is rebuilt at the next start", exc.strerror)
             return False
         return True
 

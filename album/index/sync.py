@@ -49,7 +49,7 @@ def open_synced_index(
         index = _rebuild(embeddings, model_id, dim)
         index.base = base
         if len(index):
-            index.save_if_room(base)
+            index.save_if_possible(base)
         if not missing:
             log.warning("rebuilt the %s index from the database: %s", model_id, reason)
         return index, IndexHealth("rebuilt", len(index), added=len(index), reason=reason)
@@ -63,7 +63,7 @@ def open_synced_index(
     index.remove(to_remove)
     for ids, vectors in embeddings.iter_vectors(model_id, to_add):
         index.add(ids, vectors)
-    index.save_if_room(base)
+    index.save_if_possible(base)
     log.info("repaired the %s index: +%d -%d", model_id, to_add.size, to_remove.size)
     return index, IndexHealth(
         "repaired", len(index), added=int(to_add.size), removed=int(to_remove.size),

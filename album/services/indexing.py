@@ -140,7 +140,7 @@ class IndexingPipeline:
                     self._flush(batch, summary)
                     if time.monotonic() - last_save > settings.save_every_seconds:
                         for target in self._targets:
-                            target.index.save_if_room()
+                            target.index.save_if_possible()
                         last_save = time.monotonic()
                 now = time.monotonic()
                 if progress and (now - last_report > 0.1 or done == len(items)):

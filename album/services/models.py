@@ -120,7 +120,7 @@ class LibraryModels:
 
     def save_indexes(self) -> None:
         for index in self._indexes.values():
-            index.save_if_room()
+            index.save_if_possible()
 
     # --- switching ------------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ from typing import Iterator
 
 import sqlite_utils
 
-from album.errors import LibraryDiskFull, LibraryError
+from album.errors import LibraryDiskFull, LibraryError, LibraryReadOnly
 from album.disk_space import disk_full, is_disk_full
-from album.store.migrations import MIGRATIONS, apply_migrations
+from album.store.migrations import MIGRATIONS, apply_migrations, pending_migrations
 from album.store.stored_text import from_stored, to_stored
 
 # Text goes in through `to_stored`, whatever the statement: a file name that is not valid UTF-8
@@ -22,15 +22,35 @@ from album.store.stored_text import from_stored, to_stored
 sqlite3.register_adapter(str, to_stored)
 
 
-def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        return _connect_read_only(path)
     # isolation_level=None: no implicit transactions; every write batch opens its own with
     # `Database.write()`, so a crash can only lose the batch in flight, never half of one.
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(f"file:{path}", uri=True, isolation_level=None, check_same_thread=False, timeout=30)
     conn.text_factory = from_stored  # the other half of to_stored: names come back as stored
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes, for a library on a read-only disk or folder.
+
+    A WAL database opened read-only needs its -shm file, which SQLite cannot create in a folder
+    it may not write; then the file is opened as immutable (nobody can change it there either).
+    """
+    for uri in (f"file:{path}?mode=ro", f"file:{path}?mode=ro&immutable=1"):
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.text_factory = from_stored
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            if "immutable" in uri:
+                raise
+    raise AssertionError("unreachable")
 
 
 class Database:
@@ -41,20 +61,28 @@ class Database:
     own connection from `reader()`.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: LibraryReadOnly | None = None):
+        """`read_only`: the library cannot be written (the error to raise when something tries):
+        the database is opened read-only and every `write()` raises it."""
         self.path = Path(path)
+        self.read_only = read_only
         try:
-            conn = _connect(self.path)
-            conn.execute("PRAGMA journal_mode = WAL")
-            # NORMAL is durable across application crashes in WAL mode; only an OS crash or
-            # power loss can drop the last commits, which the next scan simply redoes.
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn = _connect(self.path, read_only=read_only is not None)
+            if read_only is None:
+                conn.execute("PRAGMA journal_mode = WAL")
+                # NORMAL is durable across application crashes in WAL mode; only an OS crash or
+                # power loss can drop the last commits, which the next scan simply redoes.
+                conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"cannot open the library database {self.path}: {exc}") from exc
         self.db = sqlite_utils.Database(conn)
         self._write_lock = threading.RLock()
         with self._write_lock:
-            apply_migrations(self.db, MIGRATIONS)
+            if read_only is None:
+                apply_migrations(self.db, MIGRATIONS)
+            elif pending_migrations(self.db, MIGRATIONS):
+                raise LibraryReadOnly(f"{read_only} The library was made by an older album and needs "
+                                      "an upgrade, which cannot be written there")
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -69,6 +97,8 @@ class Database:
         that read first could not wait: upgrading to a write after another process committed
         fails at once with "database is locked". Nested blocks are savepoints.
         """
+        if self.read_only is not None:
+            raise self.read_only
         with self._write_lock:
             if self.conn.in_transaction:
                 with self.db.atomic():
@@ -101,14 +131,15 @@ class Database:
 
     def reader(self) -> sqlite_utils.Database:
         """A new connection for a thread that only reads; the caller closes it."""
-        return sqlite_utils.Database(_connect(self.path))
+        return sqlite_utils.Database(_connect(self.path, read_only=self.read_only is not None))
 
     def integrity_ok(self) -> bool:
         return self.query("PRAGMA integrity_check")[0][0] == "ok"
 
     def close(self) -> None:
         with self._write_lock:
-            with contextlib.suppress(sqlite3.Error):
-                # Fold the WAL back into the main file so a closed library is one tidy file.
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if self.read_only is None:
+                with contextlib.suppress(sqlite3.Error):
+                    # Fold the WAL back into the main file so a closed library is one tidy file.
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.close()

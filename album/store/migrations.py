@@ -328,6 +328,14 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+def pending_migrations(db: sqlite_utils.Database, migrations: list[Migration]) -> list[str]:
+    """The migrations a library still needs (all of them for a file that has none recorded)."""
+    if "schema_migrations" not in db.table_names():
+        return [name for name, _ in migrations]
+    done = {row[0] for row in db.execute("SELECT name FROM schema_migrations").fetchall()}
+    return [name for name, _ in migrations if name not in done]
+
+
 def apply_migrations(db: sqlite_utils.Database, migrations: list[Migration]) -> list[str]:
     """Apply, in order, each migration not yet recorded; each in its own transaction."""
     db.execute(
