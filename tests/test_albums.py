@@ -98,3 +98,36 @@ def test_export_copies_files_byte_identical_without_touching_the_originals(index
     assert sorted(p.name for p in (tmp_path / "links").iterdir()) == ["1 (2).jpg", "1.jpg", "2.jpg", "3.jpg"]
     assert (tmp_path / "links" / "2.jpg").resolve() == (photos_dir / "2.jpg").resolve()
     assert tree_digest(photos_dir) == before
+
+
+def test_export_never_writes_through_a_link_planted_in_the_folder(indexed, photos_dir, tmp_path):
+    indexed.albums.create("Best", indexed.photo_ids([photos_dir / "1.jpg", photos_dir / "2.jpg"]))
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    out.mkdir()
+    victim.write_bytes(b"the user's own file")
+    # The temporary name export once used (predictable), a link at a photo's own name, and a
+    # dangling link at the name it would get next: none of them may be written through.
+    (out / ".1.jpg.part").symlink_to(victim)
+    (out / "2.jpg").symlink_to(victim)
+    (out / "2 (2).jpg").symlink_to(tmp_path / "nowhere")
+    planted = {name: os.readlink(out / name) for name in (".1.jpg.part", "2.jpg", "2 (2).jpg")}
+    before = tree_digest(photos_dir)
+
+    summary = indexed.albums.export("Best", out)
+
+    assert victim.read_bytes() == b"the user's own file" and not (tmp_path / "nowhere").exists()
+    assert {name: os.readlink(out / name) for name in planted} == planted
+    assert summary.copied == 2
+    assert sorted(p.name for p in out.iterdir()) == [".1.jpg.part", "1.jpg", "2 (2).jpg", "2 (3).jpg", "2.jpg"]
+    assert (out / "1.jpg").read_bytes() == (photos_dir / "1.jpg").read_bytes() and not (out / "1.jpg").is_symlink()
+    assert (out / "2 (3).jpg").read_bytes() == (photos_dir / "2.jpg").read_bytes()
+    again = indexed.albums.export("Best", out)
+    assert (again.copied, again.skipped) == (0, 2)
+
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "1.jpg").symlink_to(victim)
+    linked = indexed.albums.export("Best", links, link=True)
+    assert linked.linked == 2 and os.readlink(links / "1.jpg") == str(victim)
+    assert (links / "1 (2).jpg").resolve() == (photos_dir / "1.jpg").resolve()
+    assert victim.read_bytes() == b"the user's own file" and tree_digest(photos_dir) == before
