@@ -208,3 +208,26 @@ def test_duplicates_keep_and_undo_through_the_cli(library_dir, photos_dir, tmp_p
     assert copy.read_bytes() == data
     status = json.loads(album("status", "--json", library=library_dir).stdout)
     assert status["photos"] == 3
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    """The CLI in this process (`main`, as `python -m album` runs it): exit status, stdout, stderr."""
+    from album.cli import main
+
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_export_says_which_names_it_shortened(library_dir, photos_dir, tmp_path, capsys):
+    longest = "b" * 251 + ".jpg"  # 255 bytes: the second photo of that name needs " (2)" and a shorter stem
+    photos = [write_photo(photos_dir / folder / longest, seed=i, size=(64, 48)) for i, folder in enumerate("xy")]
+    assert run(capsys, "--library", library_dir, "index", photos_dir)[0] == 0
+    run(capsys, "--library", library_dir, "albums", "create", "Long", *photos)
+
+    status, out, err = run(capsys, "--library", library_dir, "albums", "export", "Long", tmp_path / "out")
+
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "2 copied, 0 linked, 0 already there"
+    assert lines[1].startswith(f"  shortened: {photos[1]} -> bbb") and " (2).jpg (its name is too long" in lines[1]

@@ -108,10 +108,8 @@ def _albums(library, args) -> int:
         if len(args.paths) != 1:
             raise AlbumError("usage: album albums export NAME FOLDER [--link]")
         summary = albums.export(args.name, Path(args.paths[0]), link=args.link)
-        print(json.dumps(summary.__dict__) if args.json else
-              f"{summary.copied} copied, {summary.linked} linked, {summary.skipped} already there"
-              + (f", {len(summary.missing)} missing on disk" if summary.missing else ""))
-        return 0
+        _print_export(summary, args)
+        return 1 if summary.failed else 0
     elif args.action in EVENT_ACTIONS:
         return _event_action(library, args)
     elif args.action == "organise":
@@ -136,6 +134,19 @@ def _albums(library, args) -> int:
         for album in listing:
             print(f"{album['name']} ({album['kind']}, {album['photos']} photos)")
     return 0
+
+
+def _print_export(summary, args) -> None:
+    if args.json:
+        print(json.dumps(summary.__dict__))
+        return
+    print(f"{summary.copied} copied, {summary.linked} linked, {summary.skipped} already there"
+          + (f", {len(summary.missing)} missing on disk" if summary.missing else "")
+          + (f", {len(summary.failed)} failed" if summary.failed else ""))
+    for path, name in summary.shortened.items():
+        print(f"  shortened: {path} -> {name} (its name is too long for that folder)")
+    for path, why in summary.failed.items():
+        print(f"  failed: {path}: {why}")
 
 
 EVENT_ACTIONS = ("rename", "merge", "split", "hide", "unhide")

@@ -7,6 +7,10 @@ planted at that name fails the creation instead of being followed), through the 
 returns, and then takes its final name through a hard link, which fails rather than replace
 whatever took that name meanwhile; a symlink (`--link`) is made the same way. The photos in the
 user's own folders are only ever read.
+
+A name longer than the folder's filesystem allows (often 255 bytes; a `(2)` added to a long
+name can pass it) is cut short in its stem, keeping the suffix, and the summary says so. A
+file that cannot be exported is named in the summary with why, and the export goes on.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class ExportSummary:
     linked: int = 0
     skipped: int = 0  # already in the folder with the same content
     missing: list[str] = field(default_factory=list)  # library photos whose file is gone
+    failed: dict[str, str] = field(default_factory=dict)  # path -> why it was not exported
+    shortened: dict[str, str] = field(default_factory=dict)  # path -> the shorter name it got in the folder
 
 
 def export_files(sources: Iterable[Path], destination: Path, *, link: bool = False) -> ExportSummary:
@@ -48,6 +54,7 @@ def export_files(sources: Iterable[Path], destination: Path, *, link: bool = Fal
         taken: set[str] = {p.name for p in destination.iterdir()}
     except OSError as exc:
         raise ExportError(f"cannot export into {destination}: {exc.strerror or exc}") from exc
+    names = _Names(_name_max(destination))
     summary = ExportSummary()
     for source in sources:
         if not source.is_file():
@@ -55,19 +62,25 @@ def export_files(sources: Iterable[Path], destination: Path, *, link: bool = Fal
             continue
         # A photo that shares its name with another was exported as `name (2).jpg`: look at
         # every name it may have been given, or each re-export would copy it once more.
-        if any(_same_file(source, destination / name) for name in _names_given(source.name, taken)):
+        if any(_same_file(source, destination / name) for name in names.given(source.name, taken)):
             summary.skipped += 1
             continue
-        if link:
-            _publish(lambda target: os.symlink(source, target), source.name, destination, taken)
-            summary.linked += 1
-        else:
-            _copy(source, destination, taken)
-            summary.copied += 1
+        try:
+            if link:
+                given = _publish(lambda target: os.symlink(source, target), source.name, destination, taken, names)
+                summary.linked += 1
+            else:
+                given = _copy(source, destination, taken, names)
+                summary.copied += 1
+        except OSError as exc:
+            summary.failed[str(source)] = _reason(exc)
+            continue
+        if names.shortened(source.name, given):
+            summary.shortened[str(source)] = given
     return summary
 
 
-def _copy(source: Path, destination: Path, taken: set[str]) -> str:
+def _copy(source: Path, destination: Path, taken: set[str], names: "_Names") -> str:
     """Copy `source` into the folder under a free name, with its file times and mode (as
     `shutil.copy2` would, but only ever through a file this call created)."""
     fd, temporary = tempfile.mkstemp(dir=destination, prefix=".album-", suffix=".part")
@@ -76,7 +89,7 @@ def _copy(source: Path, destination: Path, taken: set[str]) -> str:
             shutil.copyfileobj(data, out, 1 << 20)
             out.flush()
             _copy_mode_and_times(out.fileno(), temporary, os.fstat(data.fileno()))
-        return _publish(lambda target: _link_or_rename(temporary, target), source.name, destination, taken)
+        return _publish(lambda target: _link_or_rename(temporary, target), source.name, destination, taken, names)
     finally:
         try:
             os.unlink(temporary)  # its own name; the file lives on under the final one
@@ -94,12 +107,12 @@ def _copy_mode_and_times(fd: int, path: str, source: os.stat_result) -> None:
     os.utime(fd if os.utime in os.supports_fd else path, ns=times)
 
 
-def _publish(make: Callable[[Path], None], name: str, destination: Path, taken: set[str]) -> str:
+def _publish(make: Callable[[Path], None], name: str, destination: Path, taken: set[str], names: "_Names") -> str:
     """Give the new file the first free name for `name`; `make(target)` must fail with
     FileExistsError rather than replace anything at `target` (a name taken since the folder
     was listed is passed over, not overwritten)."""
     while True:
-        free = _free_name(name, taken)
+        free = names.free(name, taken)
         taken.add(free)
         try:
             make(destination / free)
@@ -144,19 +157,67 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _names_given(name: str, taken: set[str]) -> list[str]:
-    """The names in `taken` that `_free_name` may have chosen for `name`: itself, `stem (n)suffix`."""
-    stem, suffix = os.path.splitext(name)
-    numbered = re.compile(re.escape(stem) + r" \((\d+)\)" + re.escape(suffix))
-    return [name] * (name in taken) + sorted(t for t in taken if numbered.fullmatch(t))
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "its name is too long for that folder"
+    return exc.strerror or str(exc)
 
 
-def _free_name(name: str, taken: set[str]) -> str:
-    """`IMG_1.jpg`, then `IMG_1 (2).jpg`...: two photos with one name both get exported."""
-    if name not in taken:
-        return name
-    stem, suffix = os.path.splitext(name)
-    n = 2
-    while f"{stem} ({n}){suffix}" in taken:
-        n += 1
-    return f"{stem} ({n}){suffix}"
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, that the folder's filesystem takes (255 when it does not say)."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # AttributeError: Windows has no pathconf
+        return 255
+
+
+class _Names:
+    """The names a photo may get in the folder: `IMG_1.jpg`, then `IMG_1 (2).jpg`..., each cut
+    short in its stem (never the suffix) to the folder's longest name, in bytes as stored."""
+
+    MAX_SUFFIX = 16  # a longer "suffix" is part of the name (`holiday.the whole day at the beach`)
+
+    def __init__(self, name_max: int):
+        self.name_max = name_max
+
+    def nth(self, name: str, n: int) -> str:
+        """The n-th choice: n = 1 the name itself, then `stem (n)suffix`."""
+        stem, suffix = self._split(name)
+        tail = suffix if n == 1 else f" ({n}){suffix}"
+        room = self.name_max - len(os.fsencode(tail))
+        if len(os.fsencode(stem)) <= room:
+            return stem + tail
+        while stem and len(os.fsencode(stem)) > room:
+            stem = stem[: -max(1, (len(os.fsencode(stem)) - room) // 4)]  # whole characters, never half a one
+        return (stem.rstrip() or "photo") + tail
+
+    def free(self, name: str, taken: set[str]) -> str:
+        n = 1
+        while self.nth(name, n) in taken:
+            n += 1
+        return self.nth(name, n)
+
+    def given(self, name: str, taken: set[str]) -> list[str]:
+        """The names in `taken` that `free` may have chosen for `name`."""
+        _, suffix = self._split(name)
+        numbered = re.compile(r".* \((\d+)\)" + re.escape(suffix))
+        first = self.nth(name, 1)
+        found = [first] * (first in taken)
+        for other in sorted(taken):
+            match = numbered.fullmatch(other)
+            if match and int(match[1]) > 1 and self.nth(name, int(match[1])) == other:
+                found.append(other)
+        return found
+
+    def shortened(self, name: str, given: str) -> bool:
+        """Whether `given` is `name` (or a numbered form of it) cut short."""
+        if given == name:
+            return False
+        stem, suffix = self._split(name)
+        return not re.fullmatch(re.escape(stem) + r" \(\d+\)" + re.escape(suffix), given)
+
+    def _split(self, name: str) -> tuple[str, str]:
+        stem, suffix = os.path.splitext(name)
+        if len(os.fsencode(suffix)) > self.MAX_SUFFIX:
+            return name, ""
+        return stem, suffix
