@@ -231,3 +231,52 @@ def test_export_says_which_names_it_shortened(library_dir, photos_dir, tmp_path,
     lines = out.splitlines()
     assert lines[0] == "2 copied, 0 linked, 0 already there"
     assert lines[1].startswith(f"  shortened: {photos[1]} -> bbb") and " (2).jpg (its name is too long" in lines[1]
+
+
+def test_undo_passes_over_an_action_emptied_from_the_trash_and_lists_the_others(library_dir, photos_dir, temp_trash,
+                                                                                  capsys):
+    import shutil
+
+    from photo_families import sha256
+
+    trash_dir, _ = temp_trash
+    pairs = []
+    for i, name in enumerate("xyz"):
+        kept = write_photo(photos_dir / f"{name}.jpg", seed=i)
+        pairs.append((kept, shutil.copyfile(kept, photos_dir / f"{name} copy.jpg")))
+    assert run(capsys, "--library", library_dir, "index", photos_dir)[0] == 0
+    actions = []
+    for kept, _ in pairs:  # three `duplicates keep`: actions X, Y, Z
+        status, _, err = run(capsys, "--library", library_dir, "duplicates", "keep", kept, "--tier", "exact")
+        assert status == 0, err
+        actions.append(err.rsplit("(action ", 1)[1].split(")")[0])
+    x, y, z = actions
+    copy_y = pairs[1][1]
+    for entry in (trash_dir / "files").iterdir():  # Y's file is emptied from the trash by hand
+        if sha256(entry) == sha256(pairs[1][0]):
+            entry.unlink()
+            (trash_dir / "info" / f"{entry.name}.trashinfo").unlink()
+
+    status, out, _ = run(capsys, "--library", library_dir, "undo", "--list")
+    assert status == 0
+    listed = [line.split() for line in out.splitlines()]
+    assert [(words[0], words[3:5]) for words in listed] == [(z, ["1", "file"]), (y, ["1", "file"]), (x, ["1", "file"])]
+    assert out.splitlines()[1].endswith("no longer in the trash") and out.splitlines()[2].endswith("in the trash")
+    listing = json.loads(run(capsys, "--library", library_dir, "undo", "--list", "--json")[1])
+    assert [(a["action"], a["state"], a["gone"]) for a in listing] == [
+        (z, "in_trash", []), (y, "gone", [str(copy_y)]), (x, "in_trash", [])]
+
+    status, out, err = run(capsys, "--library", library_dir, "undo", x[:8])  # an earlier one, by (the start of) its id
+    assert (status, out.strip()) == (0, f"restored {pairs[0][1]}"), err
+    status, out, err = run(capsys, "--library", library_dir, "undo")  # the newest
+    assert (status, out.strip(), err) == (0, f"restored {pairs[2][1]}", "")
+    assert all(copy.exists() for copy in (pairs[0][1], pairs[2][1])) and not copy_y.exists()
+
+    status, out, err = run(capsys, "--library", library_dir, "undo")  # only Y is left: passed over, and said
+    assert status == 1 and out == ""
+    assert err.splitlines() == [
+        f"skipped {y} ({listed[1][1]} {listed[1][2]}, 1 file): no longer in the trash",
+        "album: there is no trash action to undo: the files of the 1 left are no longer in the trash"]
+    status, _, err = run(capsys, "--library", library_dir, "undo", y)
+    assert status == 1 and err.strip() == (f"album: nothing to put back: its file is no longer in the trash "
+                                           f"(was it emptied?): {copy_y}")

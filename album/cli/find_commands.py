@@ -37,7 +37,12 @@ def register(commands) -> None:
     duplicates.add_argument("--json", action="store_true")
     duplicates.set_defaults(handler=_duplicates)
 
-    undo = commands.add_parser("undo", help="put back the files of the last trash action")
+    undo = commands.add_parser("undo", help="put back the files of the last trash action (or of ACTION)")
+    undo.add_argument("action", nargs="?", metavar="ACTION",
+                      help="the trash action to undo: its id from --list (its first characters will do)")
+    undo.add_argument("--list", dest="list_actions", action="store_true",
+                      help="the trash actions not undone yet, newest first: when, how many files, where they are")
+    undo.add_argument("--json", action="store_true", help="with --list: print them as JSON")
     undo.set_defaults(handler=_undo)
 
 
@@ -103,6 +108,53 @@ def _duplicates(library, args) -> int:
 
 
 def _undo(library, args) -> int:
-    restored = library.undo_trash()
+    from album.services.trash import RestoreConflict
+
+    trash = library.trash
+    if args.list_actions:
+        return _list_trash_actions(trash.actions(), args)
+    if args.action:
+        action, skipped = trash.action(args.action), []
+    else:
+        action, skipped = trash.next_undoable()
+    for passed in skipped:  # emptied from the trash: never in the way of the actions before them
+        print(f"skipped {passed.action_id} ({_when(passed)}, {_files(passed.files)}): no longer in the trash",
+              file=sys.stderr)
+    try:
+        restored = library.undo_trash(action.action_id if action else None)
+    except RestoreConflict as exc:
+        raise AlbumError(f"{exc}; `album undo --list` shows the earlier actions") from None
     print("\n".join(f"restored {path}" for path in restored))
+    for path in action.gone if action else ():
+        print(f"not restored, no longer in the trash: {path}", file=sys.stderr)
     return 0
+
+
+STATES = {
+    "in_trash": lambda a: "in the trash" + (f" ({a.back} already put back by hand)" if a.back else ""),
+    "partly_gone": lambda a: f"{a.in_trash + a.back} in the trash, {len(a.gone)} no longer in the trash",
+    "gone": lambda a: "no longer in the trash",
+    "blocked": lambda a: f"blocked: another file is at {a.blocked[0]}" + (
+        f" and {len(a.blocked) - 1} more of its paths" if len(a.blocked) > 1 else ""),
+}
+
+
+def _list_trash_actions(actions, args) -> int:
+    if args.json:
+        print(json.dumps([{"action": a.action_id, "trashed_at": a.trashed_at.isoformat(), "files": a.files,
+                           "state": a.state, "in_trash": a.in_trash, "back": a.back, "blocked": list(a.blocked),
+                           "gone": list(a.gone)} for a in actions], indent=2))
+        return 0
+    for action in actions:
+        print(f"{action.action_id}  {_when(action)}  {_files(action.files)}  {STATES[action.state](action)}")
+    if not actions:
+        print("no trash action to undo", file=sys.stderr)
+    return 0
+
+
+def _when(action) -> str:
+    return action.trashed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
