@@ -5,22 +5,23 @@ from __future__ import annotations
 import json
 import sys
 
+from album.cli.arguments import name, positive_int, text
 from album.errors import AlbumError
 
 
 def register(commands) -> None:
     search = commands.add_parser("search", help='find photos: "dog on a beach", "sunset in Paris", "beach 2019"')
-    search.add_argument("text", help="what to look for; place and time words become filters; + and - combine")
+    search.add_argument("text", type=text, help="what to look for; place and time words become filters; + and - combine")
     _result_options(search)
     search.add_argument("--all", dest="show_all", action="store_true", help="no relevance cutoff: rank everything")
     search.add_argument("--folder", help="only photos in this folder")
-    search.add_argument("--from", dest="date_from", metavar="DATE", help="taken on or after (YYYY-MM-DD)")
-    search.add_argument("--to", dest="date_to", metavar="DATE", help="taken on or before")
-    search.add_argument("--tag", help="only photos with this tag")
-    search.add_argument("--album", help="only photos in this album")
-    search.add_argument("--camera", help="only photos from this camera (make or model)")
-    search.add_argument("--place", help="only photos taken in this city, region or country")
-    search.add_argument("--person", action="append", metavar="NAME",
+    search.add_argument("--from", dest="date_from", type=text, metavar="DATE", help="taken on or after (YYYY-MM-DD)")
+    search.add_argument("--to", dest="date_to", type=text, metavar="DATE", help="taken on or before")
+    search.add_argument("--tag", type=name, help="only photos with this tag")
+    search.add_argument("--album", type=name, help="only photos in this album")
+    search.add_argument("--camera", type=name, help="only photos from this camera (make or model)")
+    search.add_argument("--place", type=name, help="only photos taken in this city, region or country")
+    search.add_argument("--person", action="append", type=name, metavar="NAME",
                         help="only photos with this person (repeatable: all must be in the photo)")
     search.set_defaults(handler=_search)
 
@@ -38,7 +39,7 @@ def register(commands) -> None:
     duplicates.set_defaults(handler=_duplicates)
 
     undo = commands.add_parser("undo", help="put back the files of the last trash action (or of ACTION)")
-    undo.add_argument("action", nargs="?", metavar="ACTION",
+    undo.add_argument("action", nargs="?", type=name, metavar="ACTION",
                       help="the trash action to undo: its id from --list (its first characters will do)")
     undo.add_argument("--list", dest="list_actions", action="store_true",
                       help="the trash actions not undone yet, newest first: when, how many files, where they are")
@@ -47,7 +48,7 @@ def register(commands) -> None:
 
 
 def _result_options(parser) -> None:
-    parser.add_argument("--limit", type=int, default=50, metavar="N", help="at most N photos (default 50)")
+    parser.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most N photos (default 50)")
     parser.add_argument("--json", action="store_true", help='print [{"path": p, "score": s}, ...]')
 
 
