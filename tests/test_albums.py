@@ -1,6 +1,7 @@
 """Manual and smart albums, auto-organising, and exporting to a folder."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,74 @@ def test_export_copies_files_byte_identical_without_touching_the_originals(index
     assert sorted(p.name for p in (tmp_path / "links").iterdir()) == ["1 (2).jpg", "1.jpg", "2.jpg", "3.jpg"]
     assert (tmp_path / "links" / "2.jpg").resolve() == (photos_dir / "2.jpg").resolve()
     assert tree_digest(photos_dir) == before
+
+
+def test_export_never_writes_through_a_link_planted_in_the_folder(indexed, photos_dir, tmp_path):
+    indexed.albums.create("Best", indexed.photo_ids([photos_dir / "1.jpg", photos_dir / "2.jpg"]))
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    out.mkdir()
+    victim.write_bytes(b"the user's own file")
+    # The temporary name export once used (predictable), a link at a photo's own name, and a
+    # dangling link at the name it would get next: none of them may be written through.
+    (out / ".1.jpg.part").symlink_to(victim)
+    (out / "2.jpg").symlink_to(victim)
+    (out / "2 (2).jpg").symlink_to(tmp_path / "nowhere")
+    planted = {name: os.readlink(out / name) for name in (".1.jpg.part", "2.jpg", "2 (2).jpg")}
+    before = tree_digest(photos_dir)
+
+    summary = indexed.albums.export("Best", out)
+
+    assert victim.read_bytes() == b"the user's own file" and not (tmp_path / "nowhere").exists()
+    assert {name: os.readlink(out / name) for name in planted} == planted
+    assert summary.copied == 2
+    assert sorted(p.name for p in out.iterdir()) == [".1.jpg.part", "1.jpg", "2 (2).jpg", "2 (3).jpg", "2.jpg"]
+    assert (out / "1.jpg").read_bytes() == (photos_dir / "1.jpg").read_bytes() and not (out / "1.jpg").is_symlink()
+    assert (out / "2 (3).jpg").read_bytes() == (photos_dir / "2.jpg").read_bytes()
+    again = indexed.albums.export("Best", out)
+    assert (again.copied, again.skipped) == (0, 2)
+
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "1.jpg").symlink_to(victim)
+    linked = indexed.albums.export("Best", links, link=True)
+    assert linked.linked == 2 and os.readlink(links / "1.jpg") == str(victim)
+    assert (links / "1 (2).jpg").resolve() == (photos_dir / "1.jpg").resolve()
+    assert victim.read_bytes() == b"the user's own file" and tree_digest(photos_dir) == before
+
+
+def test_export_of_names_too_long_for_the_folder_shortens_them_and_goes_on(indexed, photos_dir, tmp_path):
+    long_name = "a" * 246 + ".jpg"  # 250 bytes: fits, but not with anything added to it
+    longest = "b" * 251 + ".jpg"  # 255 bytes: a second photo of that name gets "b…b (2).jpg", cut short
+    made = [write_photo(photos_dir / "long" / long_name, seed=30, size=(64, 48)),
+            write_photo(photos_dir / "long" / longest, seed=31, size=(64, 48)),
+            write_photo(photos_dir / "other" / longest, seed=32, size=(64, 48))]
+    indexed.index()
+    names = [f"{i}.jpg" for i in range(6)]
+    indexed.albums.create("Long", indexed.photo_ids([photos_dir / names[0], made[0], *made[1:],
+                                                     *(photos_dir / n for n in names[1:])]))
+    out = tmp_path / "out"
+
+    summary = indexed.albums.export("Long", out)
+
+    assert (summary.copied, summary.failed) == (9, {})
+    exported = sorted(p.name for p in out.iterdir())
+    assert len(exported) == 9 and long_name in exported and longest in exported
+    (cut,) = [n for n in exported if n.startswith("b") and n != longest]
+    assert cut.endswith(" (2).jpg") and len(cut.encode()) == 255
+    assert summary.shortened == {str(made[2]): cut}
+    assert (out / cut).read_bytes() == made[2].read_bytes()
+    again = indexed.albums.export("Long", out)  # the shortened name is recognised as that photo
+    assert (again.copied, again.skipped, again.shortened) == (0, 9, {})
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_export_goes_on_after_a_file_that_cannot_be_read(photos_dir, tmp_path):
+    from album.services.album_export import export_files
+
+    good = [write_photo(photos_dir / f"{i}.jpg", seed=i, size=(64, 48)) for i in range(2)]
+    unreadable = "/proc/self/mem"  # a regular file by stat whose first read fails (EIO), even for root
+
+    summary = export_files([good[0], Path(unreadable), good[1]], tmp_path / "out")
+
+    assert summary.copied == 2 and list(summary.failed) == [unreadable] and summary.failed[unreadable]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.jpg", "1.jpg"]  # no temporary left

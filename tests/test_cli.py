@@ -229,3 +229,132 @@ def test_a_file_name_that_is_not_utf8_is_indexed_and_printed_as_its_bytes(librar
     assert b"  " + os.fsencode(odd) + b"  " in listed.stdout  # the exact bytes, usable by other tools
     as_json = run_album(command + ["search", "", "--json"])
     assert str(odd) in {hit["path"] for hit in json.loads(as_json.stdout)}
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    """The CLI in this process (`main`, as `python -m album` runs it): exit status, stdout, stderr."""
+    from album.cli import main
+
+    try:
+        status = main([str(a) for a in args])
+    except SystemExit as exit:  # argparse refusing the command line
+        status = exit.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_export_says_which_names_it_shortened(library_dir, photos_dir, tmp_path, capsys):
+    longest = "b" * 251 + ".jpg"  # 255 bytes: the second photo of that name needs " (2)" and a shorter stem
+    photos = [write_photo(photos_dir / folder / longest, seed=i, size=(64, 48)) for i, folder in enumerate("xy")]
+    assert run(capsys, "--library", library_dir, "index", photos_dir)[0] == 0
+    run(capsys, "--library", library_dir, "albums", "create", "Long", *photos)
+
+    status, out, err = run(capsys, "--library", library_dir, "albums", "export", "Long", tmp_path / "out")
+
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "2 copied, 0 linked, 0 already there"
+    assert lines[1].startswith(f"  shortened: {photos[1]} -> bbb") and " (2).jpg (its name is too long" in lines[1]
+
+
+def test_undo_passes_over_an_action_emptied_from_the_trash_and_lists_the_others(library_dir, photos_dir, temp_trash,
+                                                                                  capsys):
+    import shutil
+
+    from photo_families import sha256
+
+    trash_dir, _ = temp_trash
+    pairs = []
+    for i, name in enumerate("xyz"):
+        kept = write_photo(photos_dir / f"{name}.jpg", seed=i)
+        pairs.append((kept, shutil.copyfile(kept, photos_dir / f"{name} copy.jpg")))
+    assert run(capsys, "--library", library_dir, "index", photos_dir)[0] == 0
+    actions = []
+    for kept, _ in pairs:  # three `duplicates keep`: actions X, Y, Z
+        status, _, err = run(capsys, "--library", library_dir, "duplicates", "keep", kept, "--tier", "exact")
+        assert status == 0, err
+        actions.append(err.rsplit("(action ", 1)[1].split(")")[0])
+    x, y, z = actions
+    copy_y = pairs[1][1]
+    for entry in (trash_dir / "files").iterdir():  # Y's file is emptied from the trash by hand
+        if sha256(entry) == sha256(pairs[1][0]):
+            entry.unlink()
+            (trash_dir / "info" / f"{entry.name}.trashinfo").unlink()
+
+    status, out, _ = run(capsys, "--library", library_dir, "undo", "--list")
+    assert status == 0
+    listed = [line.split() for line in out.splitlines()]
+    assert [(words[0], words[3:5]) for words in listed] == [(z, ["1", "file"]), (y, ["1", "file"]), (x, ["1", "file"])]
+    assert out.splitlines()[1].endswith("no longer in the trash") and out.splitlines()[2].endswith("in the trash")
+    listing = json.loads(run(capsys, "--library", library_dir, "undo", "--list", "--json")[1])
+    assert [(a["action"], a["state"], a["gone"]) for a in listing] == [
+        (z, "in_trash", []), (y, "gone", [str(copy_y)]), (x, "in_trash", [])]
+
+    status, out, err = run(capsys, "--library", library_dir, "undo", x[:8])  # an earlier one, by (the start of) its id
+    assert (status, out.strip()) == (0, f"restored {pairs[0][1]}"), err
+    status, out, err = run(capsys, "--library", library_dir, "undo")  # the newest
+    assert (status, out.strip(), err) == (0, f"restored {pairs[2][1]}", "")
+    assert all(copy.exists() for copy in (pairs[0][1], pairs[2][1])) and not copy_y.exists()
+
+    status, out, err = run(capsys, "--library", library_dir, "undo")  # only Y is left: passed over, and said
+    assert status == 1 and out == ""
+    assert err.splitlines() == [
+        f"skipped {y} ({listed[1][1]} {listed[1][2]}, 1 file): no longer in the trash",
+        "album: there is no trash action to undo: the files of the 1 left are no longer in the trash"]
+    status, _, err = run(capsys, "--library", library_dir, "undo", y)
+    assert status == 1 and err.strip() == (f"album: nothing to put back: its file is no longer in the trash "
+                                           f"(was it emptied?): {copy_y}")
+
+
+def test_bad_arguments_are_refused_with_one_line_and_status_2(library_dir, photos_dir, capsys):
+    photos = [write_photo(photos_dir / f"{i}.jpg", seed=i, size=(64, 48)) for i in range(5)]
+    assert run(capsys, "--library", library_dir, "index", photos_dir)[0] == 0
+    photo = photos[0]
+    not_utf8 = "dog \udcff"  # how Python hands over the argument bytes b"dog \xff"
+    refusals = {
+        ("search", "dog", "--limit", "-1"): "album search: argument --limit: '-1' is not a whole number of at least 1",
+        ("search", "dog", "--limit", "0"): "album search: argument --limit: '0' is not a whole number of at least 1",
+        ("similar", photo, "--limit", "-1"): "album similar: argument --limit: '-1' is not a whole number of at least 1",
+        ("labels", "add", "dog", "--threshold", "1.5"):
+            "album labels: argument --threshold: '1.5' is not a number from 0 to 1",
+        ("labels", "add", "dog", "--threshold", "nan"): "album labels: argument --threshold: 'nan' is not a number from 0 to 1",
+        ("tags", "add", "", photo): "album tags: the tag must not be empty",
+        ("tags", "add", "  ", photo): "album tags: the tag must not be empty",
+        ("labels", "add", " "): "album labels: argument name: must not be empty",
+        ("albums", "create", ""): "album albums: argument name: must not be empty",
+        ("search", not_utf8): "album search: argument text: 'dog \\xff' is not valid text (UTF-8)",
+        ("search", "dog", "--tag", not_utf8): "album search: argument --tag: 'dog \\xff' is not valid text (UTF-8)",
+        ("labels", "add", not_utf8): "album labels: argument name: 'dog \\xff' is not valid text (UTF-8)",
+        ("labels", "add", "dog", "--prompt", not_utf8):
+            "album labels: argument --prompt: 'dog \\xff' is not valid text (UTF-8)",
+        ("albums", "create", not_utf8, photo): "album albums: argument name: 'dog \\xff' is not valid text (UTF-8)",
+        ("albums", "rename", "Trip", not_utf8): "album albums: the new name 'dog \\xff' is not valid text (UTF-8)",
+        ("tags", "add", not_utf8, photo): "album tags: the tag 'dog \\xff' is not valid text (UTF-8)",
+        ("people", "name", "1", not_utf8): "album people: the name 'dog \\xff' is not valid text (UTF-8)",
+        ("undo", not_utf8): "album undo: argument ACTION: 'dog \\xff' is not valid text (UTF-8)",
+    }
+    for args, line in refusals.items():
+        assert run(capsys, "--library", library_dir, *args) == (2, "", line + "\n"), args
+    tags = json.loads(run(capsys, "--library", library_dir, "tags", "--json")[1])
+    assert [t for found in tags.values() for t in found if t["source"] == "manual" or not t["tag"].strip()] == []
+    assert run(capsys, "--library", library_dir, "albums", "list", "--json")[1].strip() == "[]"
+
+    status, out, _ = run(capsys, "--library", library_dir, "similar", photo, "--limit", "2", "--json")
+    assert status == 0 and len(json.loads(out)) == 2  # a real limit still holds
+
+
+def test_undecodable_bytes_are_refused_in_words_but_kept_in_folder_names(library_dir, photos_dir, tmp_path, capsys):
+    photos = [write_photo(photos_dir / f"{i}.jpg", seed=i, size=(64, 48)) for i in range(2)]
+    assert run(capsys, "--library", library_dir, "index", photos_dir)[0] == 0
+    assert run(capsys, "--library", library_dir, "albums", "create", "Trip", *photos)[0] == 0
+    base = [sys.executable, "-m", "album", "--library", str(library_dir)]
+
+    refused = subprocess.run(base + ["search", b"dog \xff"], capture_output=True, timeout=300)
+    assert (refused.returncode, refused.stdout) == (2, b"")
+    assert refused.stderr == b"album search: argument text: 'dog \\xff' is not valid text (UTF-8)\n"
+
+    folder = os.fsencode(tmp_path) + b"/out \xff"  # a folder name that is not UTF-8 is still a folder
+    exported = subprocess.run(base + ["albums", "export", "Trip", folder], capture_output=True, timeout=300)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout == b"2 copied, 0 linked, 0 already there\n"
+    assert sorted(os.listdir(folder)) == [b"0.jpg", b"1.jpg"]

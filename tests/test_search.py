@@ -25,7 +25,7 @@ from album.services.relevance import Calibration, RelevanceCutoff, query_vectors
 
 NO_CUT = Calibration(phrase=-np.inf, sentence=-np.inf)
 from album.services import ranking
-from album.services.search import PhotoNotFoundError, SearchService
+from album.services.search import PhotoNotFoundError, SearchError, SearchService
 from photo_files import write_photo
 
 TODAY = date(2024, 10, 5)
@@ -290,6 +290,17 @@ def test_similar_by_library_photo_and_by_file_outside(album, tmp_path):
     assert results.hits[0].why.startswith("looks like copy.png")
     with pytest.raises(PhotoNotFoundError):
         service.similar(tmp_path / "missing.jpg")
+
+
+def test_a_limit_below_one_is_refused_not_sliced(album):
+    library, service, pictures = album
+    photo = pictures / "camera" / "DSCN0010.jpg"
+    for limit in (-1, 0, 2.5):  # -1 once gave all but the last photo (Python slicing), 0 none
+        with pytest.raises(SearchError, match="at least 1"):
+            service.search("photo", limit=limit)
+        with pytest.raises(SearchError, match="at least 1"):
+            service.similar(photo, limit=limit)
+    assert len(service.similar(photo, limit=None)) == 12  # every other photo
 
 
 # --- selective filters on a bigger library: HNSW filter function and exact agree ---------------

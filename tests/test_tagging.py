@@ -115,6 +115,21 @@ def test_tags_made_another_way_are_redone_once_on_the_next_index_run(tagged_libr
     assert library.settings.get(TAGS_MADE_WITH) == library.tagging.fingerprint() != made
 
 
+def test_an_empty_tag_is_refused_by_the_library_itself(library, photos_dir):
+    from album.services.tagging import TagError
+
+    photo = write_photo(photos_dir / "a.jpg", seed=1, size=(64, 48))
+    library.add_folder(photos_dir)
+    library.index()
+    for blank in ("", "   "):
+        with pytest.raises(TagError):
+            library.tag(photo, blank)
+        with pytest.raises(TagError):
+            library.untag(photo, blank)
+    library.tag(photo, " grandma ")  # kept as the word itself
+    assert [r[0] for r in library.database.query("SELECT tag FROM tags WHERE source = 'manual'")] == ["grandma"]
+
+
 def test_label_validation(library):
     with pytest.raises(LabelError):
         library.add_label("  ")

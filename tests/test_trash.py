@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from album.services.os_trash import TrashUnsupported, find_trashed
-from album.services.trash import NothingToUndo, RestoreConflict, TrashFailed, TrashService
+from album.services.trash import NothingToUndo, RestoreConflict, RestoreFailed, TrashFailed, TrashService
 from photo_families import PHASH_ONLY, finder_of, sha256
 from photo_files import write_photo
 
@@ -121,3 +121,52 @@ def test_undo_gives_back_manual_tags_hidden_tags_and_album_places(one_family, te
     assert library.albums.photo_ids("Best of") == [photo_id]
     assert [a.name for a in library.albums.list()] == ["Best of"]
     assert library.database.query("SELECT count(*) FROM trash_journal WHERE kept IS NOT NULL")[0][0] == 0
+
+
+def empty_from_trash(trash_dir: Path, photo_digest: str) -> None:
+    """What a user does in the file manager: delete one file for good from the trash."""
+    for entry in (trash_dir / "files").iterdir():
+        if sha256(entry) == photo_digest:
+            entry.unlink()
+            (trash_dir / "info" / f"{entry.name}.trashinfo").unlink()
+            return
+    raise AssertionError("not in the trash")
+
+
+def test_undo_skips_an_action_whose_files_are_gone_from_the_trash(library, photos_dir, temp_trash):
+    trash_dir, send_to_trash = temp_trash
+    first = [write_photo(photos_dir / f"{i}.jpg", seed=i) for i in range(2)]
+    later = write_photo(photos_dir / "later.jpg", seed=9)
+    digests = {p: sha256(p) for p in [*first, later]}
+    service = trash_service(library, send_to_trash)
+    x = service.trash(first)
+    y = service.trash([later])
+    empty_from_trash(trash_dir, digests[later])
+
+    actions = service.actions()
+    assert [(a.action_id, a.state, a.in_trash, a.gone) for a in actions] == [
+        (y, "gone", 0, (str(later),)), (x, "in_trash", 2, ())]
+    action, skipped = service.next_undoable()
+    assert action.action_id == x and [s.action_id for s in skipped] == [y]
+
+    assert sorted(service.undo()) == sorted(first)  # X, not "the same message forever" about Y
+    assert {p: sha256(p) for p in first} == {p: digests[p] for p in first}
+    assert [(a.action_id, a.state) for a in service.actions()] == [(y, "gone")]
+    with pytest.raises(NothingToUndo, match="no longer in the trash"):
+        service.undo()
+    with pytest.raises(RestoreFailed, match="no longer in the trash"):
+        service.undo(y)
+
+
+def test_undo_puts_back_what_is_still_in_the_trash_and_names_the_rest(library, photos_dir, temp_trash):
+    trash_dir, send_to_trash = temp_trash
+    photos = [write_photo(photos_dir / f"{i}.jpg", seed=i) for i in range(3)]
+    gone, digest = photos[1], sha256(photos[1])
+    service = trash_service(library, send_to_trash)
+    action = service.trash(photos)
+    empty_from_trash(trash_dir, digest)
+
+    (state,) = service.actions()
+    assert (state.state, state.in_trash, state.gone) == ("partly_gone", 2, (str(gone),))
+    assert sorted(service.undo(action[:8])) == [photos[0], photos[2]]  # a unique beginning of the id will do
+    assert [(a.action_id, a.state, a.gone) for a in service.actions()] == [(action, "gone", (str(gone),))]

@@ -1,7 +1,8 @@
 """The command line: a thin layer over `Library`. The only place that prints or exits.
 
 Each `*_commands` module registers its subcommands and their handlers; `main` opens the
-library and calls the handler.
+library and calls the handler. A command line that cannot be used is refused with one line and
+exit status 2 before the library opens (arguments.py); what album cannot do is one line and 1.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import sys
 
 from album import __version__
 from album.cli import find_commands, gui_commands, library_commands, organise_commands, people_commands
+from album.cli.arguments import EXIT_BAD_ARGUMENTS, BadArgument, OneLineParser
 from album.errors import AlbumError
 
 COMMAND_MODULES = (library_commands, find_commands, organise_commands, people_commands, gui_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="album", description="A smart photo album.")
+    parser = OneLineParser(prog="album", description="A smart photo album.")
     parser.add_argument("--version", action="version", version=f"album {__version__}")
     parser.add_argument("--library", metavar="DIR", help="library folder (default: $ALBUM_HOME or the user data dir)")
     parser.add_argument("--device", help="where models run: auto, cpu, cuda, mps (default: auto)")
@@ -52,12 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args.handler = gui_commands.open_app  # `album` alone opens the desktop app
     try:
+        check = getattr(args, "check", None)  # arguments whose role depends on the action
+        if check is not None:
+            check(args)
         if args.handler is gui_commands.open_app:
             gui_commands.check_display(args)  # before the library and model load, and before Qt can abort
         from album.library import Library
 
         with Library.open(args.library, device=args.device) as library:
             return args.handler(library, args)
+    except BadArgument as exc:
+        print(f"album {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_ARGUMENTS
     except AlbumError as exc:
         print(f"album: {exc}", file=sys.stderr)
         return 1

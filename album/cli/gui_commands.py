@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from album.cli.arguments import text
+
 VIEWS = ("library", "duplicates", "labels", "people", "events")
 
 
@@ -14,7 +16,7 @@ def register(commands) -> None:
     gui = commands.add_parser("gui", help="open the desktop app (the default when no command is given)")
     gui.add_argument("--screenshot", metavar="FILE.png",
                      help="save a screenshot once the window has rendered (and the search returned), then exit")
-    gui.add_argument("--search", metavar="TEXT", help="start with this search")
+    gui.add_argument("--search", type=text, metavar="TEXT", help="start with this search")
     gui.add_argument("--view", choices=VIEWS, help="start in this view")
     gui.add_argument("--no-index", action="store_true", help="do not index or watch the folders at start")
     gui.set_defaults(handler=open_app)

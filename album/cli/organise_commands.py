@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from album.cli.arguments import check_name, fraction, name, text
 from album.errors import AlbumError
 
 
 def register(commands) -> None:
     labels = commands.add_parser("labels", help="the words album tags photos with")
     labels.add_argument("action", choices=["list", "add", "remove", "reset"], nargs="?", default="list")
-    labels.add_argument("name", nargs="?", help="the label, e.g. 'my dog'")
-    labels.add_argument("--prompt", action="append", default=[], metavar="TEXT",
+    labels.add_argument("name", nargs="?", type=name, help="the label, e.g. 'my dog'")
+    labels.add_argument("--prompt", action="append", default=[], type=name, metavar="TEXT",
                         help="a sentence describing the label (repeatable); default: templates")
-    labels.add_argument("--threshold", type=float, help="0-1: how sure a tag must be (default 0.5)")
+    labels.add_argument("--threshold", type=fraction, help="0-1: how sure a tag must be (default 0.5)")
     labels.add_argument("--explain", action="store_true",
                         help="also say how the model reads each label (e.g. a dictionary sense for rare words)")
     labels.add_argument("--json", action="store_true")
@@ -24,27 +25,27 @@ def register(commands) -> None:
     tags.add_argument("words", nargs="*", metavar="[add|remove TAG] PATH",
                       help="photos to show (default: all), or `add TAG PATH...` / `remove TAG PATH...`")
     tags.add_argument("--json", action="store_true")
-    tags.set_defaults(handler=_tags)
+    tags.set_defaults(handler=_tags, check=_check_tags)
 
     albums = commands.add_parser("albums", help="manual, smart and event albums")
     albums.add_argument("action", choices=["list", "create", "show", "add", "remove", "delete", "export", "organise",
                                            "rename", "merge", "split", "hide", "unhide"],
                         nargs="?", default="list")
-    albums.add_argument("name", nargs="?", help="album name (for organise: tags, place-month or events)")
+    albums.add_argument("name", nargs="?", type=name, help="album name (for organise: tags, place-month or events)")
     albums.add_argument("paths", nargs="*", metavar="PATH",
                         help="photos (create/add/remove), a folder (export), the new name (rename), "
                              "other events (merge) or the first photo of the new event (split)")
-    albums.add_argument("--query", help="smart album: what to look for, e.g. 'beach'")
-    albums.add_argument("--tag", action="append", default=[], help="smart album: photos with this tag")
-    albums.add_argument("--place", help="smart album: a city, region or country")
-    albums.add_argument("--from", dest="date_from", metavar="DATE", help="smart album: taken on or after")
-    albums.add_argument("--to", dest="date_to", metavar="DATE", help="smart album: taken on or before")
+    albums.add_argument("--query", type=text, help="smart album: what to look for, e.g. 'beach'")
+    albums.add_argument("--tag", action="append", default=[], type=name, help="smart album: photos with this tag")
+    albums.add_argument("--place", type=name, help="smart album: a city, region or country")
+    albums.add_argument("--from", dest="date_from", type=text, metavar="DATE", help="smart album: taken on or after")
+    albums.add_argument("--to", dest="date_to", type=text, metavar="DATE", help="smart album: taken on or before")
     albums.add_argument("--link", action="store_true", help="export: symlinks instead of copies")
-    albums.add_argument("--home", metavar="PLACE|LAT,LON|auto",
+    albums.add_argument("--home", type=name, metavar="PLACE|LAT,LON|auto",
                         help="organise events: where home is (default: where most photos are taken)")
     albums.add_argument("--refresh", action="store_true", help="organise events: work out every title and cover again")
     albums.add_argument("--json", action="store_true")
-    albums.set_defaults(handler=_albums)
+    albums.set_defaults(handler=_albums, check=_check_albums)
 
 
 def _labels(library, args) -> int:
@@ -68,6 +69,12 @@ def _labels(library, args) -> int:
     return 0
 
 
+def _check_tags(args) -> None:
+    words = args.words
+    if len(words) > 1 and words[0] in ("add", "remove"):
+        check_name(words[1], "the tag")  # the PATHs after it may be any bytes
+
+
 def _tags(library, args) -> int:
     words = list(args.words)
     if words and words[0] in ("add", "remove"):
@@ -85,6 +92,16 @@ def _tags(library, args) -> int:
         shown = ", ".join(t.tag + ("*" if t.source == "manual" else f" {t.score:.2f}") for t in found)
         print(f"{path}: {shown}")
     return 0
+
+
+def _check_albums(args) -> None:
+    """The words among PATH...: rename's new name, merge's other events (the rest are files and folders)."""
+    if args.action == "rename":
+        for new_name in args.paths[:1]:
+            check_name(new_name, "the new name")
+    elif args.action == "merge":
+        for event in args.paths:
+            check_name(event, "the event name")
 
 
 def _albums(library, args) -> int:
@@ -108,10 +125,8 @@ def _albums(library, args) -> int:
         if len(args.paths) != 1:
             raise AlbumError("usage: album albums export NAME FOLDER [--link]")
         summary = albums.export(args.name, Path(args.paths[0]), link=args.link)
-        print(json.dumps(summary.__dict__) if args.json else
-              f"{summary.copied} copied, {summary.linked} linked, {summary.skipped} already there"
-              + (f", {len(summary.missing)} missing on disk" if summary.missing else ""))
-        return 0
+        _print_export(summary, args)
+        return 1 if summary.failed else 0
     elif args.action in EVENT_ACTIONS:
         return _event_action(library, args)
     elif args.action == "organise":
@@ -136,6 +151,19 @@ def _albums(library, args) -> int:
         for album in listing:
             print(f"{album['name']} ({album['kind']}, {album['photos']} photos)")
     return 0
+
+
+def _print_export(summary, args) -> None:
+    if args.json:
+        print(json.dumps(summary.__dict__))
+        return
+    print(f"{summary.copied} copied, {summary.linked} linked, {summary.skipped} already there"
+          + (f", {len(summary.missing)} missing on disk" if summary.missing else "")
+          + (f", {len(summary.failed)} failed" if summary.failed else ""))
+    for path, name in summary.shortened.items():
+        print(f"  shortened: {path} -> {name} (its name is too long for that folder)")
+    for path, why in summary.failed.items():
+        print(f"  failed: {path}: {why}")
 
 
 EVENT_ACTIONS = ("rename", "merge", "split", "hide", "unhide")

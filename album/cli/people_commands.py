@@ -6,6 +6,7 @@ import json
 import sys
 
 from album.cli.feedback import progress_bar
+from album.cli.arguments import check_text
 from album.errors import AlbumError
 
 
@@ -20,7 +21,12 @@ def register(commands) -> None:
     people.add_argument("--person", type=int, metavar="ID", help="remove-face: the person the face is taken from")
     people.add_argument("--json", action="store_true",
                         help='print [{"id": n, "name": s|null, "faces": n, "photos": [path, ...]}, ...]')
-    people.set_defaults(handler=_people)
+    people.set_defaults(handler=_people, check=_check_people)
+
+
+def _check_people(args) -> None:
+    if args.action == "name":  # an empty name unnames the person
+        check_text(" ".join(args.args[1:]), "the name")
 
 
 def _people(library, args) -> int:

@@ -2,24 +2,24 @@
 
 A smart album stores its query, not its photos: opening it runs the query again, so photos
 indexed since appear in it without anyone updating it. Exporting copies (or links) files into
-a folder; nothing is ever moved out of the user's folders.
+a folder (album_export.py); nothing is ever moved out of the user's folders.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
 from album.errors import AlbumError
+from album.services.album_export import ExportError, ExportSummary, export_files
 from album.store.chunks import execute_in
 from album.store.database import Database
+
+__all__ = ["Album", "AlbumService", "ExportError", "ExportSummary", "SmartQuery", "UnknownAlbum"]
 
 
 class UnknownAlbum(AlbumError):
@@ -54,14 +54,6 @@ class Album:
     name: str
     kind: str  # 'manual', 'smart' or 'event' (found by album: see services/events.py)
     query: SmartQuery | None = None
-
-
-@dataclass
-class ExportSummary:
-    copied: int = 0
-    linked: int = 0
-    skipped: int = 0  # already in the folder with the same content
-    missing: list[str] = field(default_factory=list)  # library photos whose file is gone
 
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -188,33 +180,9 @@ class AlbumService:
 
     def export(self, name: str, destination: Path, *, link: bool = False) -> ExportSummary:
         """Copy (or symlink) the album's files into `destination`; re-running adds only what is new."""
-        destination = Path(destination).expanduser()
-        destination.mkdir(parents=True, exist_ok=True)
         ids = self.photo_ids(name)
         paths = _paths(self._db, ids)
-        summary = ExportSummary()
-        taken: set[str] = {p.name for p in destination.iterdir()}
-        for photo_id in ids:
-            source = Path(paths[photo_id])
-            if not source.is_file():
-                summary.missing.append(str(source))
-                continue
-            # A photo that shares its name with another was exported as `name (2).jpg`: look at
-            # every name it may have been given, or each re-export would copy it once more.
-            if any(_same_file(source, destination / name) for name in _names_given(source.name, taken)):
-                summary.skipped += 1
-                continue
-            target = destination / _free_name(source.name, taken)
-            taken.add(target.name)
-            if link:
-                os.symlink(source, target)
-                summary.linked += 1
-            else:
-                tmp = target.with_name(f".{target.name}.part")
-                shutil.copy2(source, tmp)  # keeps the file times, like a file manager copy
-                os.replace(tmp, target)
-                summary.copied += 1
-        return summary
+        return export_files([Path(paths[photo_id]) for photo_id in ids], destination, link=link)
 
     # --- auto-organise --------------------------------------------------------------------------
 
@@ -279,33 +247,6 @@ class AlbumService:
 
 def _paths(database: Database, ids: list[int]) -> dict[int, str]:
     return {row["id"]: row["path"] for row in execute_in(database.query, "SELECT id, path FROM photos WHERE id IN ({marks})", ids)}
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if b.is_symlink():
-            return b.resolve() == a.resolve()
-        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
-    except OSError:
-        return False
-
-
-def _names_given(name: str, taken: set[str]) -> list[str]:
-    """The names in `taken` that `_free_name` may have chosen for `name`: itself, `stem (n)suffix`."""
-    stem, suffix = os.path.splitext(name)
-    numbered = re.compile(re.escape(stem) + r" \((\d+)\)" + re.escape(suffix))
-    return [name] * (name in taken) + sorted(t for t in taken if numbered.fullmatch(t))
-
-
-def _free_name(name: str, taken: set[str]) -> str:
-    """`IMG_1.jpg`, then `IMG_1 (2).jpg`...: two photos with one name both get exported."""
-    if name not in taken:
-        return name
-    stem, suffix = os.path.splitext(name)
-    n = 2
-    while f"{stem} ({n}){suffix}" in taken:
-        n += 1
-    return f"{stem} ({n}){suffix}"
 
 
 def _now() -> str:

@@ -10,6 +10,7 @@ than the whole library.
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -50,6 +51,16 @@ class SearchError(AlbumError):
 
 class PhotoNotFoundError(SearchError):
     """`similar` was given a photo id or path that is neither in the library nor a readable file."""
+
+
+def _check_limit(limit: int) -> None:
+    """A page of results holds at least one photo: 0 or -1 would cut the ranking short by slicing."""
+    try:
+        whole = operator.index(limit)  # an int, numpy's included; not 2.5
+    except TypeError:
+        whole = 0
+    if whole < 1:
+        raise SearchError(f"the limit is a number of photos, at least 1 (not {limit!r})")
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,7 @@ class SearchService:
         takes precedence over place words in the text."""
         if limit is None:
             limit = max(self._photos.counts().get("ok", 0), 1)
+        _check_limit(limit)
         parsed = self._parser.parse(text or "")
         if place:
             parsed = replace(parsed, place_phrase=place, places=tuple(self._places.lookup(place)))
@@ -391,11 +403,15 @@ class SearchService:
 
     # --- find similar --------------------------------------------------------------------------
 
-    def similar(self, photo: int | str | Path, *, limit: int = 50) -> SearchResults:
+    def similar(self, photo: int | str | Path, *, limit: int | None = 50) -> SearchResults:
         """Photos that look like a library photo (by id or path) or an image file outside it,
-        best first; the photo itself is left out."""
+        best first; the photo itself is left out. `limit=None`: all of them."""
+        if limit is not None:
+            _check_limit(limit)
         vector, self_id, name = self._photo_vector(photo)
         index = self._index()
+        if limit is None:
+            limit = len(index)
         k = min(limit + (self_id is not None), len(index))
         ids, scores = index.search(vector, k, ef=ef_for(k, size=len(index))) if k > 0 else (np.empty(0, np.int64), np.empty(0))
         keep = ids != self_id if self_id is not None else np.ones(ids.size, bool)

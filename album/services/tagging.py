@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from album.errors import AlbumError
 from album.models.base import EmbeddingModel, l2_normalise
 from album.models.prompts import label_vectors
 from album.services.labels import Label, LabelRepository
@@ -34,6 +35,18 @@ log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.5  # p = 0.5: the label's words clear search's relevance cutoff
 MAX_AUTO_TAGS = 3  # per photo: the best few labels, not every label that clears its threshold
 TAGS_MADE_WITH = "auto_tags_made_with"  # settings key: the fingerprint of what the stored automatic tags came from
+
+
+class TagError(AlbumError):
+    """A tag the user gave cannot be a tag (it is empty)."""
+
+
+def _tag_name(tag: str) -> str:
+    """The tag as stored: without surrounding spaces, and never empty."""
+    name = tag.strip()
+    if not name:
+        raise TagError("a tag needs a name: it is empty")
+    return name
 
 
 @dataclass(frozen=True)
@@ -208,11 +221,12 @@ class TaggingService:
 
     def add_tag(self, photo_id: int, tag: str) -> None:
         """A tag the user set by hand: it wins over (and replaces) an automatic one."""
+        tag = _tag_name(tag)
         with self._db.write() as db:
             db.execute(
                 """INSERT INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, NULL, 'manual', 0)
                    ON CONFLICT(photo_id, tag) DO UPDATE SET source = 'manual', score = NULL, hidden = 0""",
-                (photo_id, tag.strip()),
+                (photo_id, tag),
             )
 
     def user_choices(self, tag: str) -> tuple[set[int], set[int]]:
@@ -222,6 +236,7 @@ class TaggingService:
 
     def remove_tag(self, photo_id: int, tag: str) -> None:
         """Removed by the user: kept as a hidden manual row so re-tagging does not bring it back."""
+        tag = _tag_name(tag)
         with self._db.write() as db:
             db.execute(
                 """INSERT INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, NULL, 'manual', 1)

@@ -9,6 +9,11 @@ The library forgets a trashed photo at once (its row, vectors, tags go; the call
 user could have given it (manual and hidden tags, album places) is kept in the journal. `undo`
 puts the files back and returns their paths: indexing those paths brings them back into the
 library, which then gives them back what was kept (`restore_user_state`).
+
+An action stays undoable while any of its files can come back. One whose files are all gone from
+the trash (emptied by hand) is passed over by `undo()` and `next_undoable()`, never in the way of
+the actions before it; one partly gone puts back what is there, and the rest is named
+(`TrashAction.gone`). `actions()` says where each action stands.
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from album.store.chunks import execute_in
 from album.store.database import Database
 
 __all__ = [
-    "NothingToUndo", "Resolution", "RestoreConflict", "RestoreFailed", "TrashError", "TrashFailed", "TrashService",
-    "TrashUnsupported",
+    "NothingToUndo", "Resolution", "RestoreConflict", "RestoreFailed", "TrashAction", "TrashError", "TrashFailed",
+    "TrashService", "TrashUnsupported",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,7 +66,7 @@ class RestoreConflict(TrashError):
 
 
 class RestoreFailed(TrashError):
-    """Files of the action are no longer in the trash (emptied, or restored by hand elsewhere)."""
+    """None of the action's files is in the trash any more (emptied, or taken out by hand elsewhere)."""
 
     def __init__(self, message: str, paths: list[str]):
         super().__init__(message)
@@ -83,6 +88,38 @@ class Resolution:
     action_id: str | None
     moved: list[str]
     skipped: dict[str, str]  # path -> why it was not moved
+
+
+# Where a trash action stands (TrashAction.state).
+IN_TRASH = "in_trash"  # every file not yet put back can be
+PARTLY_GONE = "partly_gone"  # some can, the others are no longer in the trash
+GONE = "gone"  # none can: undo passes it over
+BLOCKED = "blocked"  # another file is at an original path; undo refuses until it is moved away
+
+
+@dataclass(frozen=True)
+class TrashAction:
+    """One move to the trash, as undo finds it now (its files looked up in the trash)."""
+
+    action_id: str
+    trashed_at: datetime
+    in_trash: int  # files undo would move back
+    back: int  # files already back at their path, with their bytes (put back by hand)
+    blocked: tuple[str, ...]  # original paths another file has taken
+    gone: tuple[str, ...]  # files no longer in the trash
+
+    @property
+    def files(self) -> int:
+        """The action's files not put back yet."""
+        return self.in_trash + self.back + len(self.blocked) + len(self.gone)
+
+    @property
+    def state(self) -> str:
+        if self.blocked:
+            return BLOCKED
+        if not (self.in_trash or self.back):
+            return GONE
+        return PARTLY_GONE if self.gone else IN_TRASH
 
 
 @dataclass
@@ -268,23 +305,42 @@ class TrashService:
 
     # --- undoing --------------------------------------------------------------------------------
 
-    def actions(self) -> list[dict]:
-        """Trash actions, newest first: id, time, file count, and how many are still in the trash."""
-        rows = self._db.query(
-            """SELECT action_id, max(trashed_at) AS at, count(*) AS files,
-                      sum(restored_at IS NULL) AS in_trash
-               FROM trash_journal GROUP BY action_id ORDER BY max(id) DESC"""
-        )
-        return [{"action_id": r[0], "trashed_at": r[1], "files": r[2], "in_trash": r[3]} for r in rows]
+    def actions(self) -> list[TrashAction]:
+        """The trash actions not undone yet, newest first, each looked up in the trash now."""
+        return [self._action(action_id) for action_id in self._pending_ids()]
+
+    def action(self, action_id: str) -> TrashAction:
+        """The action not undone yet whose id is `action_id` or begins with it, looked up in the trash now."""
+        return self._action(self._full_id(action_id))
+
+    def next_undoable(self) -> tuple[TrashAction | None, list[TrashAction]]:
+        """The action `undo()` puts back (None: none), and the newer ones it passes over
+        because none of their files is in the trash any more."""
+        skipped = []
+        for action_id in self._pending_ids():
+            action = self._action(action_id)
+            if action.state != GONE:
+                return action, skipped
+            skipped.append(action)
+        return None, skipped
 
     def undo(self, action_id: str | None = None) -> list[Path]:
-        """Put back every file of a trash action (None: the latest not yet undone), byte for byte.
+        """Put back the files of a trash action, byte for byte: the one named (the full id or a
+        unique beginning of it), or by default the newest that has something to put back.
 
         Checks everything first: if a file has reappeared at an original path (RestoreConflict)
-        or is no longer in the trash (RestoreFailed), nothing moves. Returns the restored paths;
-        the caller indexes them to bring the photos back into the library.
+        nothing moves; if none of the files is in the trash any more, RestoreFailed. Files that
+        are gone from the trash while others are not stay behind (`TrashAction.gone` names
+        them), so the rest can come back. Returns the restored paths; the caller indexes them to
+        bring the photos back into the library.
         """
-        entries = self._pending(action_id)
+        if action_id is None:
+            action, skipped = self.next_undoable()
+            if action is None:
+                raise NothingToUndo("there is no trash action to undo" + (
+                    f": the files of the {len(skipped)} left are no longer in the trash" if skipped else ""))
+            action_id = action.action_id
+        entries = self._pending(self._full_id(action_id))
         plan = self._plan(entries)
         if plan.conflicts:
             raise RestoreConflict(
@@ -292,9 +348,10 @@ class TrashService:
                 + ", ".join(plan.conflicts) + " (move it away and undo again)",
                 plan.conflicts,
             )
-        if plan.missing:
+        if not plan.moves and not plan.already_back:
             raise RestoreFailed(
-                "not restoring: these files are no longer in the trash (was it emptied?): " + ", ".join(plan.missing),
+                f"nothing to put back: {'its file is' if len(plan.missing) == 1 else 'its files are'} no longer "
+                "in the trash (was it emptied?): " + ", ".join(plan.missing),
                 plan.missing,
             )
         restored = []
@@ -307,14 +364,32 @@ class TrashService:
         self._mark_restored(plan.already_back)
         return restored + [e.original for e in plan.already_back]
 
-    def _pending(self, action_id: str | None) -> list[_Entry]:
-        if action_id is None:
-            rows = self._db.query(
-                "SELECT action_id FROM trash_journal WHERE restored_at IS NULL ORDER BY id DESC LIMIT 1"
-            )
-            if not rows:
-                raise NothingToUndo("there is no trash action to undo")
-            action_id = rows[0][0]
+    def _pending_ids(self) -> list[str]:
+        rows = self._db.query(
+            """SELECT action_id FROM trash_journal WHERE restored_at IS NULL
+               GROUP BY action_id ORDER BY max(id) DESC"""
+        )
+        return [r[0] for r in rows]
+
+    def _action(self, action_id: str) -> TrashAction:
+        entries = self._pending(action_id)
+        plan = self._plan(entries)
+        return TrashAction(action_id, max(e.trashed_at for e in entries), len(plan.moves), len(plan.already_back),
+                           tuple(plan.conflicts), tuple(plan.missing))
+
+    def _full_id(self, action_id: str) -> str:
+        """The action whose id is `action_id` or begins with it."""
+        if not action_id:
+            raise NothingToUndo("which trash action? (an empty id)")
+        rows = self._db.query(
+            "SELECT DISTINCT action_id FROM trash_journal WHERE substr(action_id, 1, length(?)) = ? LIMIT 2",
+            (action_id, action_id),
+        )
+        if len(rows) > 1:
+            raise TrashError(f"more than one trash action begins with {action_id!r}: give more of its id")
+        return rows[0][0] if rows else action_id
+
+    def _pending(self, action_id: str) -> list[_Entry]:
         rows = self._db.query(
             """SELECT id, original_path, content_hash, trashed_at FROM trash_journal
                WHERE action_id = ? AND restored_at IS NULL ORDER BY id""",

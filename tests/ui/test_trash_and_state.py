@@ -104,3 +104,25 @@ def test_one_status_message_at_a_time(qtbot, indexed, temp_trash):
     # A temporary message hides the indexing area; the area's own text never shows beside it.
     shown = [w for w in (window.indexing_status.label, window.indexing_status.bar) if w.isVisible()]
     assert window.statusBar().currentMessage() == "" or not shown
+
+
+def test_undo_passes_over_a_move_whose_file_was_emptied_from_the_trash(qtbot, indexed, temp_trash, flickr_photos):
+    window, model = indexed, indexed.library_page.model
+    trash_dir = temp_trash
+    (first_id, first), (later_id, later) = [(model.photo_id(row), model.path(row)) for row in (0, 1)]
+    first_bytes = digest(flickr_photos / first.rsplit("/", 1)[-1])
+    for photo_id, path in ((first_id, first), (later_id, later)):  # two moves to the trash: X, then Y
+        window.trash_photos([photo_id], [path])
+        qtbot.waitUntil(lambda: model.row_of(photo_id) is None, timeout=10_000)
+    name = later.rsplit("/", 1)[-1]  # Y's file is emptied from the trash by hand
+    (trash_dir / "files" / name).unlink()
+    (trash_dir / "info" / f"{name}.trashinfo").unlink()
+
+    window.undo_action.trigger()  # puts back X, and says Y was passed over
+    qtbot.waitUntil(lambda: "Put back" in window.statusBar().currentMessage(), timeout=10_000)
+    assert window.statusBar().currentMessage() == (
+        "Put back 1 file from the trash. Passed over 1 later move to the trash: its files are no longer in the trash.")
+    assert digest(flickr_photos / first.rsplit("/", 1)[-1]) == first_bytes
+    qtbot.waitUntil(lambda: window.context.indexing.state == "idle" and model.rowCount() == PHOTO_COUNT - 1,
+                    timeout=20_000)
+    qtbot.waitUntil(lambda: not window.undo_action.isEnabled(), timeout=5000)  # Y cannot come back: not offered

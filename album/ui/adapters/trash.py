@@ -13,6 +13,15 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class TrashUndone:
+    """What Undo put back, and what it could not."""
+
+    restored: list[Path]
+    skipped: list = field(default_factory=list)  # later TrashActions passed over: none of their files is in the trash
+    gone: tuple[str, ...] = ()  # files of the move put back that are no longer in the trash
+
+
+@dataclass(frozen=True)
 class TrashOutcome:
     action_id: str | None  # what Undo puts back; None when nothing moved
     trashed: list[str] = field(default_factory=list)
@@ -37,7 +46,14 @@ class PhotoTrash:
         """Put the action's files back (None: the latest); returns them for indexing (file pool)."""
         return [Path(p) for p in self._library.trash.undo(action_id)]
 
+    def undo_next(self) -> TrashUndone:
+        """Put back the newest move to the trash that has something to put back, passing over the
+        later ones whose files are all gone from the trash (file pool). NothingToUndo when none."""
+        action, skipped = self._library.trash.next_undoable()
+        restored = self._library.trash.undo(action.action_id if action else None)
+        return TrashUndone([Path(p) for p in restored], skipped, action.gone if action else ())
+
     def last_undoable(self) -> datetime | None:
-        """When the action `undo()` would put back was made, or None: nothing left in the trash (file pool)."""
-        action = next((a for a in self._library.trash.actions() if a["in_trash"]), None)
-        return datetime.fromisoformat(action["trashed_at"]) if action else None
+        """When the move `undo_next()` puts back was made, or None: nothing can come back (file pool)."""
+        action, _ = self._library.trash.next_undoable()
+        return action.trashed_at if action else None

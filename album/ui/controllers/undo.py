@@ -5,9 +5,11 @@ Which one is newer, and whether either can still be undone, is read on the file 
 the menu item needs refreshing (`check`: at start, after an undo, and whenever people change: a
 merge, or a rename that makes a merge final). The controller keeps the bound menu item's text and
 state. A press takes back what the item names: a merge that changed since is refused with the
-reason (PeopleService.undo_merge), never swapped for the trash action behind it. Persons a merge
-undo brings back are announced as a library change (People view, search, person filters); the
-window indexes restored files again and says what happened.
+reason (PeopleService.undo_merge), never swapped for the trash action behind it. A move to the
+trash whose files are all gone from the trash (emptied by hand) can never come back: it is not
+offered, and a press passes over it to the move before it, saying so (PhotoTrash.undo_next).
+Persons a merge undo brings back are announced as a library change (People view, search, person
+filters); the window indexes restored files again and says what happened.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class UndoStep:
 
 class UndoController(QObject):
     offered = Signal(object)  # the UndoStep Edit ▸ Undo would take now, or None
-    trashRestored = Signal(list)  # paths put back from the trash
+    trashRestored = Signal(object)  # the TrashUndone: paths put back, moves passed over, files gone
     mergeUndone = Signal(object)  # the MergeRecord taken back
     undoFailed = Signal(object)  # the exception
 
@@ -84,7 +86,7 @@ class UndoController(QObject):
     def _take_back(self, step: UndoStep):
         if step.kind == MERGE:
             return MERGE, self._context.library.people.undo_merge()  # refused, with why, if it changed
-        return TRASH, self._context.trash.undo()
+        return TRASH, self._context.trash.undo_next()
 
     # --- on the GUI thread ------------------------------------------------------------------------
 

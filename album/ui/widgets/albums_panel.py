@@ -161,9 +161,15 @@ class AlbumsPanel(QWidget):
 
         def done(summary) -> None:
             self.exported.emit(summary)
-            QMessageBox.information(self, "Export album",
-                                    f"{summary.copied:,} copied, {summary.linked:,} linked, {summary.skipped:,} already there"
-                                    + (f", {len(summary.missing):,} missing" if summary.missing else "") + ".")
+            text = (f"{summary.copied:,} copied, {summary.linked:,} linked, {summary.skipped:,} already there"
+                    + (f", {len(summary.missing):,} missing" if summary.missing else "")
+                    + (f", {len(summary.failed):,} failed" if summary.failed else "") + ".")
+            notes = [f"{path}: {why}" for path, why in summary.failed.items()] + [
+                f"{path} was named “{name}”: its name is too long for that folder"
+                for path, name in summary.shortened.items()]
+            if notes:
+                text += "\n\n" + "\n".join(notes[:20]) + (f"\n… and {len(notes) - 20:,} more" if len(notes) > 20 else "")
+            (QMessageBox.warning if summary.failed else QMessageBox.information)(self, "Export album", text)
 
         self._run(FILES, lambda: albums.export(name, folder, link=mode == "link"), done)
 

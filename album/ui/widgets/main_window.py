@@ -444,8 +444,17 @@ class MainWindow(AcceptsFolderDrops, QMainWindow):
         self.context.changes.photos()
         self.undo.offer_trash()
 
-    def _restored(self, paths: list) -> None:
-        self.statusBar().showMessage(f"Put back {formatting.count(len(paths), 'file')} from the trash.", 8000)
+    def _restored(self, undone) -> None:
+        paths = undone.restored
+        message = f"Put back {formatting.count(len(paths), 'file')} from the trash."
+        if undone.skipped:
+            its = "its" if len(undone.skipped) == 1 else "their"
+            message += (f" Passed over {formatting.count(len(undone.skipped), 'later move')} to the trash: "
+                        f"{its} files are no longer in the trash.")
+        if undone.gone:
+            were = "was" if len(undone.gone) == 1 else "were"
+            message += f" {formatting.count(len(undone.gone), 'file')} of that move {were} no longer in the trash."
+        self.statusBar().showMessage(message, 10000 if undone.skipped or undone.gone else 8000)
         self.context.indexing.start([str(p) for p in paths])
         view = self._views.get("duplicates")
         if view is not None:
