@@ -1,4 +1,5 @@
-"""Pillow steps every decoder shares: open safely, decode reduced, rotate upright, make RGB."""
+"""Pillow steps every decoder and model shares: open safely, decode reduced, rotate upright, make RGB,
+and scale-and-crop in memory that follows the output, whatever the picture's shape."""
 
 from __future__ import annotations
 
@@ -139,3 +140,55 @@ def _to_8bit_grey(image: Image.Image) -> Image.Image:
     full_scale = 1.0 if image.mode == "F" else 65535.0
     scaled = np.clip(pixels.astype(np.float32) * (255.0 / full_scale), 0, 255)
     return Image.fromarray(np.round(scaled).astype(np.uint8), "L")
+
+
+def resized_crop(
+    image: Image.Image,
+    scaled_size: tuple[int, int],
+    box: tuple[int, int, int, int],
+    resample: int,
+    reducing_gap: float | None = None,
+) -> Image.Image:
+    """What `image.resize(scaled_size, resample).crop(box)` gives, without making the scaled image.
+
+    The box is mapped back onto the source and only that region is resampled (Pillow's `box`), so
+    memory follows the box, not the scaled picture: scaling a 1 x 100000 picture until its short
+    side is 224 px would make it 224 x 22,400,000 (15 GB) only for a crop to keep 224 x 224 of it.
+    Each output pixel is filtered from the same source pixels as in the two-step way (Pillow may
+    run its two passes in the other order, so an enlarged picture can differ by a few levels where
+    it overshoots); parts of the box beyond the scaled picture are black, as `crop` pads them.
+    """
+    scaled_width, scaled_height = scaled_size
+    left, top, right, bottom = box
+    if scaled_size == image.size:
+        return image.crop(box)
+    inner = (max(left, 0), max(top, 0), min(right, scaled_width), min(bottom, scaled_height))
+    if inner[0] >= inner[2] or inner[1] >= inner[3]:
+        return Image.new(image.mode, (right - left, bottom - top))
+    x_scale, y_scale = image.width / scaled_width, image.height / scaled_height
+    source_box = (inner[0] * x_scale, inner[1] * y_scale, inner[2] * x_scale, inner[3] * y_scale)
+    region = image.resize((inner[2] - inner[0], inner[3] - inner[1]), resample, box=source_box,
+                          reducing_gap=reducing_gap)
+    if inner == tuple(box):
+        return region
+    padded = Image.new(image.mode, (right - left, bottom - top))
+    padded.paste(region, (inner[0] - left, inner[1] - top))
+    return padded
+
+
+def crop_to_aspect(image: Image.Image, lowest: float, highest: float) -> Image.Image:
+    """The centre of `image`, cut (not resampled) so that its width / height lies in [lowest, highest].
+
+    For resizing steps that are not ours (open_clip's torchvision transforms): cut first to the
+    shape they can use, and their memory stays bounded whatever the picture's shape.
+    """
+    width, height = image.size
+    if width > highest * height:
+        kept = max(1, int(highest * height))
+        left = (width - kept) // 2
+        return image.crop((left, 0, left + kept, height))
+    if width < lowest * height:
+        kept = max(1, int(width / lowest))
+        top = (height - kept) // 2
+        return image.crop((0, top, width, top + kept))
+    return image
