@@ -17,9 +17,20 @@ from album.errors import DecodeError
 # Pillow refuses (DecompressionBombError) images over twice Image.MAX_IMAGE_PIXELS, which is
 # 2 * 89_478_485 = 178_956_970 pixels by default. We use the same number so there is one
 # limit: it admits 150 MP medium-format and stitched panoramas of that size, and one such
-# image as 8-bit RGB is ~540 MB, which a few decode threads can afford on an 8 GB machine.
-# (JPEG draft mode decodes far fewer pixels, but the header size is all we can check first.)
+# image as RGB is ~720 MB in Pillow (4 bytes a pixel), which a few decode threads can afford on
+# an 8 GB machine. (JPEG draft mode decodes far fewer pixels, but the header size is all we can
+# check first.)
 DEFAULT_MAX_PIXELS = 178_956_970
+# Pillow also keeps a pointer (8 bytes) to each row: a picture 1 pixel wide takes three times the
+# memory its pixel count says (1 x 178,000,000 passed the limit and took 3.4 GB to decode). So
+# each row counts as 2 pixels more, and the long side as the rows, whichever way EXIF turns it.
+ROW_COST_PIXELS = 2
+# Conversions to RGB go a band of rows at a time, so besides the source and the result only a
+# band is in memory: at full size, those of a 171 MP picture with transparency took 3 GB.
+_BAND_BYTES = 16 << 20
+# Reduced pictures are at most this long: a 600 x 280,000 picture with transparency would else be
+# converted at full size, source and result together 1.3 GB.
+MAX_REDUCED_SIDE = 32_768
 
 # EXIF orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
 _UPRIGHT = {
@@ -84,6 +95,13 @@ def check_size(size: tuple[int, int], max_pixels: int) -> None:
             f"{_megapixels(width * height)} is over the {_megapixels(max_pixels)} limit "
             "(possibly a decompression bomb)"
         )
+    cost = width * height + ROW_COST_PIXELS * max(width, height)
+    if cost > max_pixels:
+        raise DecodeError(
+            f"image is too large to decode safely: {width} x {height} is so long and thin that it "
+            f"takes the memory of {_megapixels(cost)}, over the {_megapixels(max_pixels)} limit "
+            "(possibly a decompression bomb)"
+        )
 
 
 def too_large_message(error: Image.DecompressionBombError, max_pixels: int) -> str:
@@ -121,8 +139,38 @@ def swaps_sides(orientation: int) -> bool:
     return orientation in (5, 6, 7, 8)
 
 
-def to_rgb(image: Image.Image) -> Image.Image:
-    """8-bit RGB: transparency over white, 16-bit and float scaled down, palettes expanded."""
+def reduction_for(size: tuple[int, int], min_side: int) -> int:
+    """The whole factor a picture is reduced by for a reader whose short side must stay >= min_side
+    (0: the full size, 1: no reduction): the largest that keeps the short side there, but at least
+    what brings the long side within MAX_REDUCED_SIDE. Only slivers (over ~100:1 at min_side 320)
+    need that; every use of them takes their centre or shrinks them to a line."""
+    if min_side <= 0:
+        return 1
+    return max(1, min(size) // min_side, -(-max(size) // MAX_REDUCED_SIDE))
+
+
+def to_rgb(image: Image.Image, reduce_by: int = 1) -> Image.Image:
+    """8-bit RGB, `reduce_by` times smaller (averaging each reduce_by x reduce_by block): transparency
+    over white, 16-bit and float scaled down, palettes expanded.
+
+    A big picture is converted a band of rows at a time: besides the source and the result,
+    only one band's conversions are ever in memory.
+    """
+    width, height = image.size
+    if image.mode == "RGB" and "transparency" not in image.info:
+        return image.reduce(reduce_by) if reduce_by > 1 else image  # reduce() reads in place
+    rows = max(1, _BAND_BYTES // (4 * width * reduce_by)) * reduce_by  # a whole number of blocks
+    if rows >= height:
+        converted = _converted(image)
+        return converted.reduce(reduce_by) if reduce_by > 1 else converted
+    result = Image.new("RGB", (-(-width // reduce_by), -(-height // reduce_by)))
+    for top in range(0, height, rows):
+        band = _converted(image.crop((0, top, width, min(top + rows, height))))
+        result.paste(band.reduce(reduce_by) if reduce_by > 1 else band, (0, top // reduce_by))
+    return result
+
+
+def _converted(image: Image.Image) -> Image.Image:
     if image.mode in _HIGH_BIT_MODES:
         image = _to_8bit_grey(image)
     if image.mode in _ALPHA_MODES or "transparency" in image.info:
