@@ -230,10 +230,10 @@ def test_big_pictures_are_reduced_while_converted_in_bounded_memory():
             print(photo.image.mode, photo.image.size, (photo.width, photo.height), photo.image.getpixel((0, 0)))
     """)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.splitlines() == [
-        "RGB (320, 320) (8000, 8000) (0, 0, 0)",
-        "RGB (320, 320) (8000, 8000) (255, 255, 255)",  # fully transparent: white
-        "RGB (320, 320) (8000, 8000) (0, 0, 0)",
+    assert result.stdout.splitlines() == [  # reduced 8 times: a short side >= 3 x 320
+        "RGB (1000, 1000) (8000, 8000) (0, 0, 0)",
+        "RGB (1000, 1000) (8000, 8000) (255, 255, 255)",  # fully transparent: white
+        "RGB (1000, 1000) (8000, 8000) (0, 0, 0)",
     ]
 
 

@@ -54,9 +54,10 @@ def decode_photo(
 ) -> DecodedPhoto:
     """Decode a whole file's bytes; `name` gives the suffix (RAW detection) and log context.
 
-    The image may come out reduced (JPEG DCT scaling, HEIF thumbnails, then whole-block averaging)
-    to save time and memory, but its short side stays >= min_side unless the photo itself is
-    smaller, or so long and thin (over ~100:1) that its long side would pass 32768 px.
+    The image may come out reduced (JPEG DCT scaling, HEIF thumbnails; other formats by whole-block
+    averaging to a short side >= 3 x min_side) to save time and memory, but its short side stays
+    >= min_side unless the photo itself is smaller, or so long and thin that its long side would
+    pass 32768 px.
     """
     if not data:
         raise DecodeError("file is empty")
