@@ -12,6 +12,7 @@ from PIL import Image
 from album.errors import ModelError
 from album.models.base import EmbeddingModel
 from album.models.mini.model import load_album_mini
+from memory_limit import run_with_memory_limit
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "models" / "album-mini"
 
@@ -89,6 +90,24 @@ def test_preprocess_accepts_any_size_and_mode(model):
     assert pixels.shape == (3, 224, 224) and pixels.dtype == np.float32
     assert model.encode_preprocessed([pixels]).shape == (1, model.dim)
 
+
+
+def test_preprocessing_a_one_pixel_sliver_stays_small():
+    """A 1 x 100000 PNG once made the resize ask for 224 x 22,400,000 pixels (15 GB) and the kernel
+    killed the indexer: the crop is now resampled from the source, so memory follows the output."""
+    result = run_with_memory_limit("""
+        from PIL import Image
+        from album.models.mini import towers
+
+        slivers = [Image.new("RGB", (1, 100_000), (200, 40, 40)), Image.new("RGB", (100_000, 1), (40, 40, 200))]
+        limit_memory(300)
+        for image in slivers:
+            pixels = towers.image_to_array(image, towers.IMAGE_SIZE)
+            print(pixels.shape, round(float(pixels[0].mean()), 3), round(float(pixels[2].mean()), 3))
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    # The centre of each sliver, stretched over the square: its colour, scaled to [-1, 1].
+    assert result.stdout.split("\n")[:2] == ["(3, 224, 224) 0.569 -0.686", "(3, 224, 224) -0.686 0.569"]
 
 def test_missing_resources_raise_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="resources are missing"):

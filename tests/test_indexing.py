@@ -298,3 +298,26 @@ def test_file_names_that_are_not_utf8_are_indexed_and_kept_exactly(library, phot
     assert (summary.moved, summary.failed) == (1, [])
     assert library.photos.by_path(renamed) is not None and library.photos.by_path(odd_file) is None
     assert set(map(str, library.search("", limit=10).paths)) == {str(renamed), str(in_odd_folder), str(plain)}
+
+
+def test_one_pixel_slivers_are_indexed_by_their_centre_and_not_read_again(library, photos_dir):
+    """A 1 x 100000 PNG (475 bytes) once made the model's resize ask for gigabytes and the kernel
+    killed every run before the file could be recorded. Any shape is now scaled within the size of
+    the output: a sliver is indexed by its centre, like any photo, and the next run skips it."""
+    from PIL import Image
+
+    tall, wide = photos_dir / "tall.png", photos_dir / "wide.png"
+    Image.new("RGB", (1, 100_000), (200, 40, 40)).save(tall)
+    Image.new("RGB", (100_000, 1), (40, 40, 200)).save(wide)
+    normal = write_photo(photos_dir / "normal.jpg", seed=1)
+    library.add_folder(photos_dir)
+    summary = library.index()
+    assert (summary.indexed, summary.failed) == (3, [])
+    for path, size in ((tall, (1, 100_000)), (wide, (100_000, 1)), (normal, (480, 360))):
+        photo = library.photos.by_path(path)
+        assert (photo.status, (photo.width, photo.height)) == ("ok", size)
+        assert vector_of(library, path).shape == (library.model.dim,)
+    with Image.open(library.thumbnails.path_for(library.photos.by_path(tall).content_hash)) as thumbnail:
+        assert thumbnail.size == (1, 320)
+    again = library.index()
+    assert (again.indexed, again.unchanged, again.failed) == (0, 3, [])

@@ -15,6 +15,7 @@ from PIL import Image
 from album.errors import DecodeError
 from album.media import decode_photo
 from album.media import decode as decode_module
+from memory_limit import run_with_memory_limit
 from photo_files import decode_file, jpeg_bytes, png_chunks
 
 
@@ -179,3 +180,71 @@ def test_only_memory_error_escapes_untranslated(monkeypatch):
         decode_photo(b"x", "a.jpg")
 
 
+
+
+# --- memory: what a picture costs to decode stays bounded by its size, whatever its shape -------
+
+
+def test_a_long_thin_header_is_refused_for_the_memory_its_rows_take():
+    """Pillow keeps a pointer to each row: a PNG header saying 1 x 178,000,000 passed the pixel limit
+    (178 MP < 179 MP) and, with 4 KB of data, took 3.4 GB to decode."""
+    result = run_with_memory_limit("""
+        import zlib
+        from album.errors import DecodeError
+        from album.media import decode_photo
+        from photo_files import png_chunks
+
+        data = png_chunks(1, 178_000_000, idat=zlib.compress(bytes(4096)))
+        limit_memory(600)
+        try:
+            decode_photo(data, "sliver.png")
+        except DecodeError as error:
+            print(error)
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == (
+        "image is too large to decode safely: 1 x 178000000 is so long and thin that it takes the memory "
+        "of 534 MP, over the 179 MP limit (possibly a decompression bomb)"
+    )
+
+
+def test_big_pictures_are_reduced_while_converted_in_bounded_memory():
+    """A 64 MP PNG is 256 MB in Pillow. Converting one with transparency at full size took four
+    times that (copy, white, composite, RGB), a 16-bit one as much in NumPy, and an RGB one was
+    copied once more: each is now reduced to the size asked for, a band of rows at a time."""
+    result = run_with_memory_limit("""
+        import zlib
+        from album.media import decode_photo
+        from photo_files import png_chunks
+
+        def blank_png(side, color_type, bit_depth, channels):
+            row = bytes(1 + side * channels * bit_depth // 8)
+            packer = zlib.compressobj()
+            idat = b"".join([*(packer.compress(row * 100) for _ in range(side // 100)), packer.flush()])
+            return png_chunks(side, side, bit_depth, color_type, idat)
+
+        files = [blank_png(8000, 2, 8, 3), blank_png(8000, 6, 8, 4), blank_png(8000, 0, 16, 1)]
+        limit_memory(450)
+        for data in files:
+            photo = decode_photo(data, "big.png", min_side=320)
+            print(photo.image.mode, photo.image.size, (photo.width, photo.height), photo.image.getpixel((0, 0)))
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == [  # reduced 8 times: a short side >= 3 x 320
+        "RGB (1000, 1000) (8000, 8000) (0, 0, 0)",
+        "RGB (1000, 1000) (8000, 8000) (255, 255, 255)",  # fully transparent: white
+        "RGB (1000, 1000) (8000, 8000) (0, 0, 0)",
+    ]
+
+
+def test_slivers_are_decoded_at_most_32768_pixels_long():
+    """Nothing album does with a picture needs a sliver's full length: the models take its centre,
+    the thumbnail is a line. Long ones are reduced until they are within 32768 px."""
+    buffer = io.BytesIO()
+    pixels = np.zeros((100_000, 4, 3), np.uint8)
+    pixels[50_000:] = (0, 0, 255)
+    Image.fromarray(pixels).save(buffer, "PNG")
+    photo = decode_photo(buffer.getvalue(), "sliver.png", min_side=320)
+    assert (photo.width, photo.height, photo.image.size) == (4, 100_000, (1, 25_000))
+    assert photo.image.getpixel((0, 0)) == (0, 0, 0) and photo.image.getpixel((0, 24_999)) == (0, 0, 255)
+    assert decode_photo(buffer.getvalue(), "sliver.png", min_side=0).image.size == (4, 100_000)  # full size asked

@@ -378,3 +378,23 @@ def test_pillow_build_reads_avif_and_webp():
     from PIL import features
 
     assert features.check("avif") and features.check("webp")
+
+
+def test_resized_crop_is_resize_then_crop_without_the_big_picture(formats: Path):
+    """The models' scale-and-crop resamples only the region it keeps, from the source: on real photos
+    it gives what resizing the whole picture and cropping gave, within a grey level or two."""
+    from album.media.pixels import resized_crop
+
+    photo = decode_file(formats / "iphone_hdr_NO.jpg", min_side=0).image  # 3264 x 2448
+    for scaled, box in (((299, 224), (37, 0, 261, 224)), ((1200, 900), (100, 50, 1100, 850))):
+        expected = np.asarray(photo.resize(scaled, Image.Resampling.BICUBIC).crop(box), np.int16)
+        ours = np.asarray(resized_crop(photo, scaled, box, Image.Resampling.BICUBIC), np.int16)
+        assert ours.shape == expected.shape
+        assert np.abs(ours - expected).max() <= 2 and np.abs(ours - expected).mean() < 0.01
+    # A box past the scaled picture's edges is padded with black, as crop() pads it.
+    small = photo.resize((40, 30))
+    padded = np.asarray(resized_crop(small, (40, 30), (-5, -5, 45, 35), Image.Resampling.BICUBIC))
+    assert (padded[:5] == 0).all() and (padded[5:35, 5:45] == np.asarray(small)).all()
+    wide = np.asarray(resized_crop(photo, (20, 10), (-10, 0, 30, 10), Image.Resampling.BICUBIC))
+    np.testing.assert_array_equal(wide[:, 10:30], np.asarray(photo.resize((20, 10), Image.Resampling.BICUBIC)))
+    assert (wide[:, :10] == 0).all() and (wide[:, 30:] == 0).all()

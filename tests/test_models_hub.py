@@ -22,6 +22,7 @@ from album.models import hub
 from album.models.checkpoint import file_model_id, load_state_dict_file
 from album.models.openclip import OpenClipModel, load_hf_hub_dir, load_open_clip
 from fake_hub import COMMIT, FakeHub, dead_endpoint
+from memory_limit import run_with_memory_limit
 from photo_files import write_photo
 
 TINY_CFG = {
@@ -72,6 +73,32 @@ def test_safetensors_checkpoint_loads_with_the_original_outputs(tiny):
     assert model.model_id == file_model_id("tiny", weights)
     assert_same_outputs(model, reference, photos)
 
+
+
+def test_preprocessing_a_one_pixel_sliver_stays_small_in_every_resize_mode():
+    """open_clip's shortest-edge Resize made a 1 x 100000 picture 224 x 22,400,000 (15 GB) before its
+    crop, and its 'longest' mode asked for a picture 0 pixels wide."""
+    result = run_with_memory_limit("""
+        import open_clip
+        from open_clip.model import CLIP
+        from PIL import Image
+        from album.models.openclip import OpenClipModel
+
+        net = CLIP(embed_dim=32,
+                   vision_cfg={"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16},
+                   text_cfg={"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1})
+        tokenizer = open_clip.get_tokenizer("ViT-B-32")
+        transforms = [open_clip.image_transform(224, is_train=False, resize_mode=mode)
+                      for mode in ("shortest", "longest", "squash")]
+        transforms.append(open_clip.image_transform((160, 224), is_train=False))  # ResizeKeepRatio + CenterCrop
+        models = [OpenClipModel("tiny", net, transform, tokenizer, "cpu") for transform in transforms]
+        slivers = [Image.new("RGB", (1, 100_000), (200, 40, 40)), Image.new("RGB", (100_000, 1), (40, 40, 200))]
+        limit_memory(300)
+        for model in models:
+            print(*(tuple(model.preprocess(image).shape) for image in slivers))
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["(3, 224, 224) (3, 224, 224)"] * 3 + ["(3, 160, 224) (3, 160, 224)"]
 
 def test_torch_state_dict_with_wrappers_loads_and_its_id_follows_the_bytes(tiny, tmp_path):
     cfg_dir, reference, weights, photos = tiny

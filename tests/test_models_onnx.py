@@ -23,6 +23,7 @@ from album.errors import ModelError
 from album.models import hub, onnx_clip
 from album.models.registry import SUGGESTED_HUB_MODELS, ModelSource, available_models, load_model, resolve_model
 from fake_hub import FakeHub, dead_endpoint
+from memory_limit import run_with_memory_limit
 from onnx_clip_files import IMAGE_SIZE, PREPROCESSOR, REPO, TextTower, export, served_files, write_tiny_onnx_clip
 from photo_files import write_photo
 
@@ -125,6 +126,27 @@ def test_both_spellings_of_the_preprocessing_config_agree(tiny):
     exact = dict(newer, size={"height": 20, "width": 40}, do_center_crop=False)
     assert onnx_clip.ImagePreprocessing.from_config(exact)(tiny.photos[0]).shape == (3, 20, 40)
 
+
+
+def test_preprocessing_a_one_pixel_sliver_stays_small():
+    """CLIP's shortest-edge resize made a 1 x 100000 picture 224 x 22,400,000 (15 GB) before its crop;
+    the crop is now resampled from the source, for square and non-square crops alike."""
+    result = run_with_memory_limit(f"""
+        from PIL import Image
+        from album.models.onnx_clip import ImagePreprocessing
+
+        clip = {dict(PREPROCESSOR, size=224, crop_size=224)!r}
+        configs = [clip, dict(clip, size={{"shortest_edge": 160}}, crop_size={{"height": 128, "width": 160}}),
+                   dict(clip, size={{"height": 20, "width": 40}}, do_center_crop=False)]
+        slivers = [Image.new("RGB", (1, 100_000), (200, 40, 40)), Image.new("RGB", (100_000, 1), (40, 40, 200))]
+        limit_memory(300)
+        for config in configs:
+            preprocess = ImagePreprocessing.from_config(config)
+            print(*(preprocess(image).shape for image in slivers))
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["(3, 224, 224) (3, 224, 224)", "(3, 128, 160) (3, 128, 160)",
+                                          "(3, 20, 40) (3, 20, 40)"]
 
 def test_quantized_variant_and_a_fixed_length_text_graph_with_a_mask(tiny, tmp_path):
     fp32 = load_model(resolve_model(f"onnx:{tiny.folder}"))

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from album.errors import ModelError
+from album.media.pixels import resized_crop
 from album.models import onnx_runtime
 from album.models.base import l2_normalise
 
@@ -167,31 +168,37 @@ class ImagePreprocessing:
             std=np.asarray(config.get("image_std", CLIP_STD) if normalise else (1, 1, 1), np.float32),
         )
 
+    def _scaled_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """(width, height) the picture is resized to before the crop (maybe only in principle: see __call__)."""
+        width, height = size
+        if self.shortest_edge is not None:
+            short, long = (width, height) if width <= height else (height, width)
+            new_long = int(self.shortest_edge * long / short)  # as transformers: the long side is truncated
+            return (self.shortest_edge, new_long) if width <= height else (new_long, self.shortest_edge)
+        if self.resize_to is not None:
+            return self.resize_to[1], self.resize_to[0]
+        return width, height
+
     def __call__(self, image: Image.Image) -> np.ndarray:
         """One RGB image → float32 [3, H, W]. Pure and thread-safe (runs on decode worker threads)."""
         image = image.convert("RGB")
-        if self.shortest_edge is not None:
-            width, height = image.size
-            short, long = (width, height) if width <= height else (height, width)
-            new_long = int(self.shortest_edge * long / short)  # as transformers: the long side is truncated
-            size = (self.shortest_edge, new_long) if width <= height else (new_long, self.shortest_edge)
-            if size != image.size:
-                image = image.resize(size, self.resample)
-        elif self.resize_to is not None:
-            image = image.resize((self.resize_to[1], self.resize_to[0]), self.resample)
-        if self.crop is not None:
-            image = _centre_crop(image, self.crop)
+        scaled = self._scaled_size(image.size)
+        box = _centre_crop_box(scaled, self.crop) if self.crop is not None else (0, 0, *scaled)
+        # Scaled and cropped in one step, from the source: memory follows the crop, so a 1 x 100000
+        # picture is never made 224 x 22,400,000 first.
+        image = resized_crop(image, scaled, box, self.resample)
         pixels = np.asarray(image, dtype=np.float32) * self.scale
         pixels = (pixels - self.mean) / self.std
         return np.ascontiguousarray(pixels.transpose(2, 0, 1))
 
 
-def _centre_crop(image: Image.Image, crop: tuple[int, int]) -> Image.Image:
-    # torchvision's offsets (round, not floor), as transformers and open_clip use; PIL pads a too-small image.
-    height, width = crop
-    top = int(round((image.height - height) / 2.0))
-    left = int(round((image.width - width) / 2.0))
-    return image.crop((left, top, left + width, top + height))
+def _centre_crop_box(size: tuple[int, int], crop: tuple[int, int]) -> tuple[int, int, int, int]:
+    # torchvision's offsets (round, not floor), as transformers and open_clip use; a too-small image is padded.
+    width, height = size
+    crop_height, crop_width = crop
+    top = int(round((height - crop_height) / 2.0))
+    left = int(round((width - crop_width) / 2.0))
+    return left, top, left + crop_width, top + crop_height
 
 
 # --- the model ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from album.errors import ModelError
+from album.media.pixels import crop_to_aspect
 from album.models.base import l2_normalise
 
 
@@ -21,6 +22,7 @@ class OpenClipModel:
         self.device = device
         self._model = model.to(device).eval()
         self._pil_steps, self._mean, self._std = _split_transform(transform)
+        self._shapes = _shapes_used(self._pil_steps)
         self._tokenizer = tokenizer
         with torch.inference_mode():
             probe = self._model.encode_text(tokenizer(["a photo"]).to(device))
@@ -30,6 +32,7 @@ class OpenClipModel:
         # Runs on decode worker threads. Tensor ops there would each start torch's intra-op
         # thread pool and fight the model for the cores (measured: 45 ms instead of 0.7 ms per
         # photo), so the resize/crop stay in PIL and the normalisation is done in NumPy.
+        image = crop_to_aspect(image, *self._shapes)
         for step in self._pil_steps:
             image = step(image)
         pixels = np.asarray(image.convert("RGB"), dtype=np.float32) * (1 / 255)
@@ -64,6 +67,34 @@ def _split_transform(transform) -> tuple[list, np.ndarray, np.ndarray]:
         else:
             pil_steps.append(step)  # Resize, CenterCrop, ResizeKeepRatio, ...: PIL in, PIL out
     return pil_steps, mean, std
+
+
+def _shapes_used(pil_steps: list) -> tuple[float, float]:
+    """The shapes (width / height) of picture that open_clip's eval transform makes use of.
+
+    preprocess() cuts a picture's centre to them first. Without that, its shortest-edge Resize made
+    a 1 x 100000 picture 224 x 22,400,000 (15 GB) for a CenterCrop to keep 224 x 224, and its
+    'longest' mode asked for a picture 0 pixels wide. Photos of ordinary shapes are not touched.
+    """
+    from torchvision import transforms as T
+
+    crop = next((step for step in pil_steps if type(step) is T.CenterCrop), None)
+    if crop is not None:
+        # Only the centre of the crop's shape is kept; twice that leaves the resize's filter the
+        # pixels around it, and the resize stays within twice the crop's size.
+        height, width = crop.size
+        return width / height / 2, width / height * 2
+    # Squash and 'longest' (letterbox) modes: their output is bounded already; narrower than 1 to
+    # its longest side, a side of the resized picture would round to 0 pixels.
+    sizes = [side for step in pil_steps for side in _sides(getattr(step, "size", None))]
+    longest = max(sizes, default=224)
+    return 1 / longest, float(longest)
+
+
+def _sides(size) -> list[int]:
+    if isinstance(size, int):
+        return [size]
+    return [side for side in size if isinstance(side, int)] if isinstance(size, (list, tuple)) else []
 
 
 def random_tiny(device: str = "cpu", seed: int = 0) -> OpenClipModel:

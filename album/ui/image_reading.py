@@ -34,10 +34,18 @@ def read_scaled(path: Path | str, box: QSize, *, orientation: int | None = 1) ->
     if size.isValid():
         upright = size.transposed() if swaps else size  # fit the upright picture, not the stored one
         if upright.width() > box.width() or upright.height() > box.height():
-            fitted = upright.scaled(box, Qt.AspectRatioMode.KeepAspectRatio)
+            fitted = fitted_size(upright, box)
             reader.setScaledSize(fitted.transposed() if swaps else fitted)
     image = reader.read()
     return None if image.isNull() else turned_upright(image, orientation)
+
+
+def fitted_size(size: QSize, box: QSize) -> QSize:
+    """`size` shrunk to fit `box`, its shape kept (never enlarged), and at least 1 x 1: Qt's own
+    scaling rounds a 1 x 100000 picture's width to 0, and a 0-wide image is no image at all."""
+    if size.width() <= box.width() and size.height() <= box.height():
+        return QSize(size)
+    return size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio).expandedTo(QSize(1, 1))
 
 
 def turned_upright(image: QImage, orientation: int) -> QImage:

@@ -209,3 +209,28 @@ def test_the_viewer_turns_photos_as_the_thumbnails_do(qtbot, window, tmp_path, s
             assert difference < np.abs(turned - thumbnail).mean() / 2, model.path(row)
         viewer.canvas.set_image(None)
     window.viewer.close()
+
+
+def test_one_pixel_slivers_are_read_to_fit_and_drawn(qtbot, tmp_path):
+    """Qt scales a 1 x 100000 picture to 0 x 320 to fit a box: the reader then gives no image and the
+    grid's cell stayed a placeholder. Shrunk to fit, a sliver keeps at least one pixel."""
+    from PIL import Image
+    from PySide6.QtCore import QSize
+
+    from album.ui.image_reading import read_photo, read_scaled
+    from album.ui.widgets.image_canvas import ImageCanvas
+
+    for size, fitted in (((1, 100_000), (1, 320)), ((100_000, 1), (320, 1)), ((1, 320), (1, 200))):
+        path = tmp_path / f"{size[0]}x{size[1]}.png"
+        Image.new("RGB", size, (200, 40, 40)).save(path)
+        image = read_scaled(path, QSize(320, 200) if size == (1, 320) else QSize(320, 320))
+        assert image is not None and (image.width(), image.height()) == fitted
+        assert image.pixelColor(0, 0).getRgb()[:3] == (200, 40, 40)
+    viewed = read_photo(str(tmp_path / "1x100000.png"), QSize(1000, 800))
+    assert (viewed.width(), viewed.height()) == (1, 800)
+    canvas = ImageCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.set_image(viewed)
+    assert canvas.image_rect().size() == QSize(1, 400)  # 800 px tall shrunk into 400: still 1 px wide
+    canvas.grab()  # paints it

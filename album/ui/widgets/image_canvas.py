@@ -8,6 +8,8 @@ from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from album.ui.image_reading import fitted_size
+
 
 class ImageCanvas(QWidget):
     faceMenuWanted = Signal(int, QPoint)  # the face's index in `faces`, where (global) the menu goes
@@ -42,11 +44,8 @@ class ImageCanvas(QWidget):
         if self._image is None or self._image.isNull():
             return QRect()
         ratio = self.devicePixelRatioF()
-        size = self._image.size()
-        box = QSize(round(self.width() * ratio), round(self.height() * ratio))
-        if size.width() > box.width() or size.height() > box.height():
-            size = size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio)
-        target = QRect(0, 0, round(size.width() / ratio), round(size.height() / ratio))
+        size = fitted_size(self._image.size(), QSize(round(self.width() * ratio), round(self.height() * ratio)))
+        target = QRect(0, 0, max(1, round(size.width() / ratio)), max(1, round(size.height() / ratio)))
         target.moveCenter(self.rect().center())
         return target
 
@@ -86,10 +85,7 @@ class ImageCanvas(QWidget):
             return
         ratio = self.devicePixelRatioF()
         if self._scaled is None:
-            box = QSize(round(self.width() * ratio), round(self.height() * ratio))
-            size = self._image.size()
-            if size.width() > box.width() or size.height() > box.height():
-                size = size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio)
+            size = fitted_size(self._image.size(), QSize(round(self.width() * ratio), round(self.height() * ratio)))
             self._scaled = QPixmap.fromImage(self._image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
                                                                 Qt.TransformationMode.SmoothTransformation))
             self._scaled.setDevicePixelRatio(ratio)

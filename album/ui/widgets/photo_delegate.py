@@ -35,6 +35,7 @@ class PhotoDelegate(QStyledItemDelegate):
         pixmap = model.thumbnail(row)
         if pixmap is not None and not pixmap.isNull():
             size = pixmap.deviceIndependentSize().toSize().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            size = size.expandedTo(QSize(1, 1))  # a 1 x 320 thumbnail stays a line, not nothing
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(rect.center())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
