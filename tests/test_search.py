@@ -108,6 +108,13 @@ def test_time_words_with_an_injected_today():
     assert time_of("last summer")[1:3] == (date(2024, 6, 1), date(2024, 9, 1))
     assert time_of("last summer", date(2024, 7, 15))[1:3] == (date(2023, 6, 1), date(2023, 9, 1))
     assert time_of("last winter", date(2024, 10, 5))[1:3] == (date(2023, 12, 1), date(2024, 3, 1))
+    # 'last N days/weeks/months/years' run from that day N units back to today, both included.
+    assert time_of("last 3 days")[1:3] == (date(2024, 10, 2), date(2024, 10, 6))
+    assert time_of("last 3 months")[1:3] == (date(2024, 7, 5), date(2024, 10, 6))
+    assert time_of("last 2 years")[1:3] == (date(2022, 10, 5), date(2024, 10, 6))
+    # A day the month N back does not have becomes that month's last day.
+    assert time_of("last 1 month", date(2024, 3, 31))[1:3] == (date(2024, 2, 29), date(2024, 4, 1))
+    assert time_of("last 1 year", date(2028, 2, 29))[1:3] == (date(2027, 2, 28), date(2028, 3, 1))
     assert parser().parse("march of the penguins").time is None  # 'march' needs a capital or a year
     assert parser().parse("spring water").time is None
 
