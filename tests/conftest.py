@@ -1,7 +1,6 @@
 """Shared fixtures: real photos (from ../shared/data or made with Pillow), real libraries."""
 
 import os
-
 # Before anything imports Qt: the GUI tests run headless.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The face pass (dlib, ~0.1-0.2 s a photo of people) is tested in test_people.py and
@@ -9,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # start) it would only slow the suite down.
 os.environ.setdefault("ALBUM_FACES", "off")
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -43,10 +43,13 @@ def tiny_model():
 
 @pytest.fixture
 def library(tmp_path, tiny_model):
+    """A library on the tiny model. Its today is a fixed day, so nothing a test sees depends on the
+    day it runs (time words such as 'yesterday', the window's 'On this day' line)."""
     from album import Library
     from album.services.indexing import PipelineSettings
 
-    with Library.open(tmp_path / "library", model=tiny_model, pipeline=PipelineSettings(batch_size=8)) as lib:
+    with Library.open(tmp_path / "library", model=tiny_model, pipeline=PipelineSettings(batch_size=8),
+                      today=lambda: date(2024, 10, 5)) as lib:
         yield lib
 
 

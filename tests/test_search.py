@@ -239,6 +239,22 @@ def test_paris_means_paris_texas_when_that_is_where_the_photos_are(tmp_path, tin
         assert results.notes[1] == "2 photos have no location and cannot match 'Paris'"
 
 
+def test_a_librarys_today_is_what_yesterday_and_on_this_day_are_read_against(tmp_path, tiny_model):
+    folder = tmp_path / "photos"
+    photo_with_exif(folder / "leap_day.jpg", 1, taken="2028:02:29 10:00:00")
+    photo_with_exif(folder / "years_ago.jpg", 2, taken="2020:03:01 10:00:00")
+    with Library.open(tmp_path / "library", model=tiny_model, today=lambda: date(2028, 3, 1)) as library:
+        library.add_folder(folder)
+        library.index()
+        assert names(library.search("yesterday")) == {"leap_day.jpg"}
+        (year,) = library.events.on_this_day()
+        assert year.year == 2020 and names_of(library, year.photo_ids) == {"years_ago.jpg"}
+
+
+def names_of(library, photo_ids) -> set[str]:
+    return {Path(p).name for p in library.photos.paths(photo_ids).values()}
+
+
 def test_filters_by_folder_date_camera_tag_and_album(album):
     _, service, pictures = album
     assert names(service.search("", folder=pictures / "home" / "2019")) == {"home_1.jpg", "home_2.jpg"}

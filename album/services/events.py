@@ -109,6 +109,7 @@ class EventService:
         thumbnail_for_hash: Callable[[str], Path],
         model_id: Callable[[], str | None],
         rules: GroupingRules = DEFAULT_RULES,
+        today: Callable[[], date] = date.today,
     ):
         self._db = database
         self._repo = EventRepository(database)
@@ -119,6 +120,7 @@ class EventService:
         self._phashes = PerceptualHashCache(database, thumbnail_for_hash)
         self._model_id = model_id
         self.rules = rules
+        self._today = today  # the local date 'On this day' is about
 
     # --- home ---------------------------------------------------------------------------------
 
@@ -320,7 +322,7 @@ class EventService:
 
         29 February's photos come back on 28 February in the years without one.
         """
-        day = day or date.today()
+        day = day or self._today()
         month_days = [f"{day.month:02d}-{day.day:02d}"]
         if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
             month_days.append("02-29")
