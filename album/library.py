@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import time
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -62,10 +63,12 @@ class Library:
         model_loader: Callable[[ModelSource, str | None], EmbeddingModel] = load_model,
         gazetteer: Gazetteer | None = None,
         send_to_trash: Callable[[str], None] = send2trash.send2trash,
+        today: Callable[[], date] = date.today,
     ):
         """`gazetteer`: offline place names (default: the shipped ones, loaded on first use; one
         can serve several libraries). `send_to_trash(path)`: how a file goes to the trash (default:
-        the operating system's, through send2trash)."""
+        the operating system's, through send2trash). `today()`: the local date that search's
+        relative time words ('yesterday', 'last summer') and 'On this day' are read against."""
         self.path = Path(path)
         self.read_only = _read_only_reason(self.path)
         self.database = Database(self.path / DATABASE_FILE, read_only=self.read_only)
@@ -94,11 +97,11 @@ class Library:
             self.database, self.photos, self.embeddings, self.places,
             lambda: self.model, self.vector_index, lambda: self.model_id, people=self.people.names,
             person_label=self.people.label,
-            relevance=self.relevance,
+            relevance=self.relevance, today=today,
         )
         self.events = EventService(
             self.database, self.places, self.gazetteer, self.settings, self.thumbnails.path_for,
-            lambda: self.model_id,
+            lambda: self.model_id, today=today,
         )
         self.albums = AlbumService(self.database, self._run_smart_query, self.events)
         self.trash = TrashService(self.database, send_to_trash, forget_photos=self._forget_photos)

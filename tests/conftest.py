@@ -1,6 +1,18 @@
 """Shared fixtures: real photos (from ../shared/data or made with Pillow), real libraries."""
 
 import os
+import time
+
+# The tests run in a time zone far from UTC, whatever the machine's: a date worked out in UTC where
+# local time is meant, or a test that only holds in one zone, then fails on most hours of any day
+# instead of only on machines set to such a zone. The zone is the Chatham Islands' (UTC+12:45, and
+# +13:45 from late September to early April: quarter-hour offsets and a DST change), written as a
+# POSIX rule so it needs no tz database. ALBUM_TEST_TZ runs the tests in another zone
+# (ALBUM_TEST_TZ=Europe/London); README's "Dates and time zones" says how to pick the date too.
+CHATHAM = "<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45"
+if hasattr(time, "tzset"):  # POSIX; Windows would need its own zone names
+    os.environ["TZ"] = os.environ.get("ALBUM_TEST_TZ", CHATHAM)
+    time.tzset()
 
 # Before anything imports Qt: the GUI tests run headless.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -9,6 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # start) it would only slow the suite down.
 os.environ.setdefault("ALBUM_FACES", "off")
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -43,10 +56,13 @@ def tiny_model():
 
 @pytest.fixture
 def library(tmp_path, tiny_model):
+    """A library on the tiny model. Its today is a fixed day, so nothing a test sees depends on the
+    day it runs (time words such as 'yesterday', the window's 'On this day' line)."""
     from album import Library
     from album.services.indexing import PipelineSettings
 
-    with Library.open(tmp_path / "library", model=tiny_model, pipeline=PipelineSettings(batch_size=8)) as lib:
+    with Library.open(tmp_path / "library", model=tiny_model, pipeline=PipelineSettings(batch_size=8),
+                      today=lambda: date(2024, 10, 5)) as lib:
         yield lib
 
 

@@ -5,7 +5,6 @@ import hashlib
 import io
 import os
 import shutil
-import time
 from pathlib import Path
 
 from PIL import Image, ImageEnhance, ImageOps
@@ -18,7 +17,9 @@ from album.services.duplicates import DuplicateFinder, DuplicateThresholds
 # the "similar" tier and the cosine-assisted rule are switched off. With a real model the
 # defaults apply (see test_real_model_tiers).
 PHASH_ONLY = DuplicateThresholds(neighbours=64, same_steps=((12, -1.0),), similar_min_cosine=2.0)
-OLD_NS = time.time_ns() - 400 * 86_400 * 10**9  # originals were imported long before copies were made
+# Originals were imported long before the copies were made: a fixed moment (1 Jan 2015), not one
+# counted back from the clock, which a faked date can put after the copies' real file times.
+OLD_NS = 1_420_070_400 * 10**9
 
 
 # --- edits of a photo, as people make them ---------------------------------------------------------

@@ -1,7 +1,7 @@
 """Events and trips: real photos carrying written EXIF capture times and GPS, a real library."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -180,6 +180,24 @@ def test_cli_lists_and_shows_events_and_explains_an_empty_result(organised, caps
     library.events.rules = type(library.events.rules)(min_trip_photos=100, busy_day_photos=100)
     assert "no trip away from home and no busy day among the 24 photos" in run("organise", "events")
     assert library.events.organise().reason == NO_BUSY_DAYS and library.albums.list() == []
+
+
+def test_on_this_day_brings_29_february_back_on_the_28th_in_other_years(library, photos_dir):
+    for seed, (name, when) in enumerate([("leap", datetime(2024, 2, 29, 12)), ("eve", datetime(2023, 2, 28, 12)),
+                                         ("march", datetime(2023, 3, 1, 12))]):
+        source = write_photo(photos_dir.parent / "made" / f"{name}.jpg", seed=seed, size=(160, 120))
+        copy_with_capture_exif(source, photos_dir / f"{name}.jpg", when)
+    library.add_folder(photos_dir)
+    library.index()
+
+    def on(day):
+        return [(y.year, sorted(library.photos.paths(y.photo_ids).values())) for y in library.events.on_this_day(day)]
+
+    leap, eve, march = (str(photos_dir / f"{n}.jpg") for n in ("leap", "eve", "march"))
+    assert on(date(2027, 2, 28)) == [(2024, [leap]), (2023, [eve])]  # no 29th this year: it comes a day early
+    assert on(date(2028, 2, 28)) == [(2023, [eve])]  # a leap year has its own 29th
+    assert on(date(2028, 2, 29)) == [(2024, [leap])]
+    assert on(date(2027, 3, 1)) == [(2023, [march])]
 
 
 # --- the rules on their own ---------------------------------------------------------------------

@@ -108,6 +108,13 @@ def test_time_words_with_an_injected_today():
     assert time_of("last summer")[1:3] == (date(2024, 6, 1), date(2024, 9, 1))
     assert time_of("last summer", date(2024, 7, 15))[1:3] == (date(2023, 6, 1), date(2023, 9, 1))
     assert time_of("last winter", date(2024, 10, 5))[1:3] == (date(2023, 12, 1), date(2024, 3, 1))
+    # 'last N days/weeks/months/years' run from that day N units back to today, both included.
+    assert time_of("last 3 days")[1:3] == (date(2024, 10, 2), date(2024, 10, 6))
+    assert time_of("last 3 months")[1:3] == (date(2024, 7, 5), date(2024, 10, 6))
+    assert time_of("last 2 years")[1:3] == (date(2022, 10, 5), date(2024, 10, 6))
+    # A day the month N back does not have becomes that month's last day.
+    assert time_of("last 1 month", date(2024, 3, 31))[1:3] == (date(2024, 2, 29), date(2024, 4, 1))
+    assert time_of("last 1 year", date(2028, 2, 29))[1:3] == (date(2027, 2, 28), date(2028, 3, 1))
     assert parser().parse("march of the penguins").time is None  # 'march' needs a capital or a year
     assert parser().parse("spring water").time is None
 
@@ -230,6 +237,22 @@ def test_paris_means_paris_texas_when_that_is_where_the_photos_are(tmp_path, tin
         assert names(results) == {"texas.jpg"}
         assert results.notes[0] == "'Paris' read as Paris, Texas, United States: no photos were taken in Paris, France"
         assert results.notes[1] == "2 photos have no location and cannot match 'Paris'"
+
+
+def test_a_librarys_today_is_what_yesterday_and_on_this_day_are_read_against(tmp_path, tiny_model):
+    folder = tmp_path / "photos"
+    photo_with_exif(folder / "leap_day.jpg", 1, taken="2028:02:29 10:00:00")
+    photo_with_exif(folder / "years_ago.jpg", 2, taken="2020:03:01 10:00:00")
+    with Library.open(tmp_path / "library", model=tiny_model, today=lambda: date(2028, 3, 1)) as library:
+        library.add_folder(folder)
+        library.index()
+        assert names(library.search("yesterday")) == {"leap_day.jpg"}
+        (year,) = library.events.on_this_day()
+        assert year.year == 2020 and names_of(library, year.photo_ids) == {"years_ago.jpg"}
+
+
+def names_of(library, photo_ids) -> set[str]:
+    return {Path(p).name for p in library.photos.paths(photo_ids).values()}
 
 
 def test_filters_by_folder_date_camera_tag_and_album(album):

@@ -13,6 +13,7 @@ renamed files, and regrouping, and are applied again in the order they were made
 
 from __future__ import annotations
 
+import calendar
 import json
 import logging
 import time
@@ -108,6 +109,7 @@ class EventService:
         thumbnail_for_hash: Callable[[str], Path],
         model_id: Callable[[], str | None],
         rules: GroupingRules = DEFAULT_RULES,
+        today: Callable[[], date] = date.today,
     ):
         self._db = database
         self._repo = EventRepository(database)
@@ -118,6 +120,7 @@ class EventService:
         self._phashes = PerceptualHashCache(database, thumbnail_for_hash)
         self._model_id = model_id
         self.rules = rules
+        self._today = today  # the local date 'On this day' is about
 
     # --- home ---------------------------------------------------------------------------------
 
@@ -315,10 +318,16 @@ class EventService:
         return self._repo.photo_ids(self.get(name).album_id)
 
     def on_this_day(self, day: date | None = None) -> list[OnThisDay]:
-        """Photos taken on this day's date in earlier years, most recent year first."""
-        day = day or date.today()
+        """Photos taken on this day's date in earlier years, most recent year first.
+
+        29 February's photos come back on 28 February in the years without one.
+        """
+        day = day or self._today()
+        month_days = [f"{day.month:02d}-{day.day:02d}"]
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            month_days.append("02-29")
         by_year: dict[int, list[int]] = {}
-        for photo_id, taken_at in self._repo.taken_on_day(f"{day.month:02d}-{day.day:02d}", day.year):
+        for photo_id, taken_at in self._repo.taken_on_days(month_days, day.year):
             by_year.setdefault(int(taken_at[:4]), []).append(photo_id)
         return [OnThisDay(year, ids) for year, ids in by_year.items()]
 

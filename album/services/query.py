@@ -372,9 +372,9 @@ def _last_n(n: int, unit: str, today: date) -> TimeFilter | None:
     if unit == "week":
         return TimeFilter(today - timedelta(weeks=n), today + timedelta(days=1))
     if unit == "month":
-        return TimeFilter(_add_months(today, -n), today + timedelta(days=1))
+        return TimeFilter(_months_before(today, n), today + timedelta(days=1))
     if unit == "year":
-        return TimeFilter(_add_months(today, -12 * n), today + timedelta(days=1))
+        return TimeFilter(_months_before(today, 12 * n), today + timedelta(days=1))
     return None
 
 
@@ -392,8 +392,15 @@ def _season_containing(name: str, today: date) -> TimeFilter:
 
 
 def _add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after day's month."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, or that month's last day where it is shorter (31 May -> 28 Feb)."""
+    first = _add_months(day, -months)
+    return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
 
 
 def _describe_range(start: date | None, end: date | None, months: frozenset[int]) -> str:

@@ -287,13 +287,14 @@ class EventRepository:
 
     # --- on this day --------------------------------------------------------------------------
 
-    def taken_on_day(self, month_day: str, before_year: int) -> list[tuple[int, str]]:
-        """(id, taken_at) of photos taken on this month and day ('03-14') in earlier years."""
+    def taken_on_days(self, month_days: Sequence[str], before_year: int) -> list[tuple[int, str]]:
+        """(id, taken_at) of photos taken on these months and days ('03-14') in earlier years, newest first."""
         rows = self._db.query(
-            """SELECT id, taken_at FROM photos WHERE status = 'ok' AND coalesce(taken_at_source, 'file') != 'file'
-               AND substr(taken_at, 6, 5) = ? AND CAST(substr(taken_at, 1, 4) AS INTEGER) < ?
-               ORDER BY taken_at DESC, id""",
-            (month_day, before_year),
+            f"""SELECT id, taken_at FROM photos WHERE status = 'ok' AND coalesce(taken_at_source, 'file') != 'file'
+                AND substr(taken_at, 6, 5) IN ({','.join('?' * len(month_days))})
+                AND CAST(substr(taken_at, 1, 4) AS INTEGER) < ?
+                ORDER BY taken_at DESC, id""",
+            (*month_days, before_year),
         )
         return [(r[0], r[1]) for r in rows]
 
