@@ -10,7 +10,12 @@ pairs above a cosine floor. The embedding alone cannot tell an edited copy from 
 of a burst (both score ~0.9+), so the "same" tier is decided by the perceptual hash: an edited
 copy keeps the coarse layout of light and dark (few bits differ), a burst frame does not. A copy
 cropped a few percent a side moves that layout against the frame; hashes of tighter centres
-(perceptual.crop_distance) line the two up again.
+(perceptual.crop_distance) line the two up again. The layout is all a hash sees, and different
+shots can share it (two studio portraits in dark suits before dark backgrounds, passport photos,
+products on white): a "same" pair must also be one capture, its detail agreeing everywhere once
+one picture is lined up on the other (capture_match.py; measured on the thumbnails for the pairs
+that join groups and for each member against its keeper, and kept in the database). A pair
+that is not one capture can still be "similar".
 Pairs are grouped per tier by union-find, the tightest tier first, so the tiers do not mix:
 a photo appears in at most one group, and exact copies inside a "same" group are not listed again
 as an "exact" group. Pairs the user marked "not duplicates", and RAW+JPEG pairs of one shot,
@@ -37,7 +42,8 @@ from album.media.perceptual import crop_distance, hamming_many
 from album.media.sharpness import sharpness_of
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.services.duplicate_grouping import ConstrainedUnionFind
-from album.services.duplicate_rules import (DEFAULT, CaptureFacts, DuplicateThresholds, passes_crop_steps,
+from album.services.capture_checks import CaptureCheckCache, pair_of
+from album.services.duplicate_rules import (DEFAULT, CaptureFacts, DuplicateThresholds, one_capture, passes_crop_steps,
                                            passes_same_steps, same_picture)
 from album.services.hash_neighbours import near_hash_pairs
 from album.services.keeper import PhotoFacts, choose_keeper, choose_shot
@@ -110,6 +116,10 @@ class _Edges:
     def select(self, mask: np.ndarray) -> "_Edges":
         return _Edges(self.a[mask], self.b[mask], self.cosine[mask], self.hamming[mask])
 
+    def concat(self, other: "_Edges") -> "_Edges":
+        return _Edges(np.r_[self.a, other.a], np.r_[self.b, other.b], np.r_[self.cosine, other.cosine],
+                      np.r_[self.hamming, other.hamming])
+
 
 class DuplicateFinder:
     def __init__(
@@ -125,6 +135,7 @@ class DuplicateFinder:
         self._index = index
         self._model_id = model_id
         self._phashes = PerceptualHashCache(database, thumbnail_path)
+        self._capture_checks = CaptureCheckCache(database, thumbnail_path)
         self._thumbnail_path = thumbnail_path
 
     # --- decisions ------------------------------------------------------------------------------
@@ -191,10 +202,12 @@ class DuplicateFinder:
             cannot = self._cannot_links(photos, hash_index)
             cropped = self._cropped(edges, hashes, by_hash, thresholds)
             same, similar = _classify(edges, thresholds, cropped)
+            same, not_one = self._one_capture(same, hashes, by_hash, cannot, thresholds, cancel)
+            similar = similar.concat(not_one.select(not_one.cosine >= thresholds.similar_min_cosine))
             captures = self._captures(by_hash, len(hashes))
             similar = similar.select(captures.close(similar.a, similar.b, thresholds))
-            same_groups = _union(same, cannot, order=np.lexsort((-same.cosine, same.hamming)))
-            same_groups = self._confirmed_against_keepers(same_groups, by_hash, hashes, thresholds)
+            same_groups = _union(same, cannot, order=_strongest_first(same))
+            same_groups = self._confirmed_against_keepers(same_groups, by_hash, hashes, thresholds, cancel)
             claimed = {h for group in same_groups for h in group} | {h for h, ps in by_hash.items() if len(ps) > 1}
             unclaimed = ~(np.isin(similar.a, list(claimed)) | np.isin(similar.b, list(claimed)))
             similar = similar.select(unclaimed)
@@ -216,9 +229,41 @@ class DuplicateFinder:
         groups = [_group(name, group, vectors, phashes, sharpness, taken) for name, found in wanted for group in found]
         return sorted(groups, key=lambda g: (TIERS.index(g.tier), -len(g.members), g.keep.path))
 
+    def _one_capture(
+        self, same: _Edges, hashes: list[str], by_hash: dict[int, list[PhotoFacts]], cannot: dict[int, set[int]],
+        thresholds: DuplicateThresholds, cancel: CancelToken | None,
+    ) -> tuple[_Edges, _Edges]:
+        """The "same" edges whose photos are one capture (capture_match.py), and those that are not.
+
+        Measuring a pair costs tens of milliseconds, so only the edges that join groups are
+        measured: union-find over the edges, strongest first; the edges that joined two groups
+        are measured, those that are not one capture are dropped, and union-find runs again until
+        every joining edge is confirmed. A group of n photos costs about n - 1 measures rather
+        than one per edge (a photo with 10 edited copies has 55 edges).
+        """
+        order = _strongest_first(same).tolist()
+        paths = {hashes[h]: by_hash[h][0].path for h in np.unique(np.r_[same.a, same.b]).tolist()}
+        refuted = np.zeros(len(same.a), dtype=bool)
+        measured: set[int] = set()
+        while True:
+            groups = ConstrainedUnionFind(cannot)
+            joining = []
+            for k in order:
+                a, b = int(same.a[k]), int(same.b[k])
+                if not refuted[k] and groups.find(a) != groups.find(b) and groups.union(a, b):
+                    joining.append(k)
+            new = [k for k in joining if k not in measured]
+            if not new:
+                return same.select(~refuted), same.select(refuted)
+            pairs = {k: (hashes[same.a[k]], hashes[same.b[k]]) for k in new}
+            matches = self._capture_checks.get(pairs.values(), paths, cancel)
+            for k, pair in pairs.items():
+                refuted[k] = not one_capture(matches.get(pair_of(*pair)), thresholds)
+            measured.update(new)
+
     def _confirmed_against_keepers(
         self, groups: list[list[int]], by_hash: dict[int, list[PhotoFacts]], hashes: list[str],
-        thresholds: DuplicateThresholds,
+        thresholds: DuplicateThresholds, cancel: CancelToken | None = None,
     ) -> list[list[int]]:
         """Only the photos that are themselves "the same photo" as their group's keeper.
 
@@ -229,15 +274,21 @@ class DuplicateFinder:
         """
         if not groups:
             return groups
+        paths = {hashes[h]: by_hash[h][0].path for group in groups for h in group}
         vectors = dict(self._vectors([by_hash[h][0].id for group in groups for h in group]))
-        phashes = self._phashes.with_zoom({hashes[h]: by_hash[h][0].path for group in groups for h in group})
-        confirmed = []
+        phashes = self._phashes.with_zoom(paths)
+        keepers = []
         for group in groups:
             keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
-            keep_hash = next(h for h in group if hashes[h] == keeper.content_hash)
-            keep_vector, keep_phash = vectors.get(by_hash[keep_hash][0].id), phashes.get(keeper.content_hash)
+            keepers.append(next(h for h in group if hashes[h] == keeper.content_hash))
+        matches = self._capture_checks.get(
+            [(hashes[k], hashes[h]) for k, group in zip(keepers, groups) for h in group if h != k], paths, cancel)
+        confirmed = []
+        for keep_hash, group in zip(keepers, groups):
+            keep_vector, keep_phash = vectors.get(by_hash[keep_hash][0].id), phashes.get(hashes[keep_hash])
             kept = [h for h in group if h == keep_hash or same_picture(
-                keep_vector, vectors.get(by_hash[h][0].id), keep_phash, phashes.get(hashes[h]), thresholds)]
+                keep_vector, vectors.get(by_hash[h][0].id), keep_phash, phashes.get(hashes[h]),
+                matches.get(pair_of(hashes[keep_hash], hashes[h])), thresholds)]
             if len(kept) > 1:
                 confirmed.append(kept)
         return confirmed
@@ -425,6 +476,11 @@ def _classify(edges: _Edges, t: DuplicateThresholds, cropped: np.ndarray) -> tup
     same = passes_same_steps(edges.hamming, edges.cosine, t) | cropped
     similar = ~same & (edges.cosine >= t.similar_min_cosine)
     return edges.select(same), edges.select(similar)
+
+
+def _strongest_first(edges: _Edges) -> np.ndarray:
+    """"Same" edges in the order union-find takes them: fewest differing hash bits, then highest cosine."""
+    return np.lexsort((-edges.cosine, edges.hamming))
 
 
 def _union(edges: _Edges, cannot: dict[int, set[int]], order: np.ndarray) -> list[list[int]]:

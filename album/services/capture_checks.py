@@ -1,0 +1,93 @@
+"""Whether pairs of the library's photos are one capture, measured on first need and kept in SQLite.
+
+The duplicate finder asks this of the pairs its perceptual hashes call "the same photo, edited"
+(album/media/capture_match.py says why the hashes alone are not enough, and how it is measured).
+Keyed by the pair's content hashes, like the thumbnails it is measured on: a renamed or copied
+photo reuses the result, an edited one is measured anew. Rows measured by an older method are
+measured again. A photo whose thumbnail is missing is read from its file instead; a pair that
+cannot be read at all is left out (and measured again next time).
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable
+
+from album.errors import Cancelled
+from album.media.capture_match import METHOD, CaptureMatch, match_captures
+from album.progress import CancelToken
+from album.services.perceptual_hashes import thumbnail_image
+from album.store.chunks import execute_in
+from album.store.database import Database
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[str, str]  # content hashes, the smaller first
+_WORKERS = 2  # numpy and Pillow release the GIL for most of the work: two threads keep two cores busy
+_CHUNK = 64  # pairs measured between cancel checks and stored in one transaction
+
+
+def pair_of(hash_a: str, hash_b: str) -> Pair:
+    return (hash_a, hash_b) if hash_a < hash_b else (hash_b, hash_a)
+
+
+class CaptureCheckCache:
+    """`get(...)` answers from the `capture_checks` table, measuring and storing what is missing."""
+
+    def __init__(self, database: Database, thumbnail_path: Callable[[str], Path], *, workers: int = _WORKERS):
+        self._db = database
+        self._thumbnail_path = thumbnail_path
+        self._workers = workers
+
+    def get(self, pairs: Iterable[Pair], paths: dict[str, str], cancel: CancelToken | None = None) -> dict[Pair, CaptureMatch]:
+        """Results for these pairs of content hashes (`paths`: a path of each content).
+
+        Each pair is measured with its smaller hash as the picture the other is lined up on, so
+        a result does not depend on the order a caller asks in.
+        """
+        wanted = list(dict.fromkeys(pair_of(*p) for p in pairs))
+        found = self._stored(wanted)
+        missing = [p for p in wanted if p not in found]
+        for start in range(0, len(missing), _CHUNK):
+            if cancel and cancel.cancelled:
+                raise Cancelled("duplicate search cancelled")
+            measured = self._measure_all(missing[start : start + _CHUNK], paths)
+            self._store(measured)
+            found.update(measured)
+        return found
+
+    def _stored(self, pairs: list[Pair]) -> dict[Pair, CaptureMatch]:
+        if not pairs:
+            return {}
+        wanted = set(pairs)
+        firsts = sorted({a for a, _ in pairs})
+        rows = execute_in(self._db.query, """SELECT hash_a, hash_b, aligned, agreement, patches FROM capture_checks
+                                              WHERE method = ? AND hash_a IN ({marks})""", firsts, (METHOD,))
+        return {
+            (r[0], r[1]): CaptureMatch(bool(r[2]), float(r[3]), int(r[4]), float("nan"), float("nan"))
+            for r in rows if (r[0], r[1]) in wanted
+        }
+
+    def _measure_all(self, pairs: list[Pair], paths: dict[str, str]) -> dict[Pair, CaptureMatch]:
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="album-capture") as pool:
+            results = pool.map(lambda pair: self._measure(pair, paths), pairs)
+            return {pair: result for pair, result in zip(pairs, results) if result is not None}
+
+    def _measure(self, pair: Pair, paths: dict[str, str]) -> CaptureMatch | None:
+        images = [thumbnail_image(self._thumbnail_path(h), paths[h]) for h in pair]
+        if any(image is None for image in images):
+            log.warning("cannot compare %s with %s: a picture cannot be read", paths[pair[0]], paths[pair[1]])
+            return None
+        return match_captures(*images)
+
+    def _store(self, measured: dict[Pair, CaptureMatch]) -> None:
+        if not measured:
+            return
+        with self._db.write() as db:
+            db.conn.executemany(
+                """INSERT OR REPLACE INTO capture_checks (hash_a, hash_b, method, aligned, agreement, patches)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [(a, b, METHOD, int(m.aligned), m.agreement, m.patches) for (a, b), m in measured.items()],
+            )
