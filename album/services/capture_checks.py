@@ -78,7 +78,7 @@ class CaptureCheckCache:
     def _measure(self, pair: Pair, paths: dict[str, str]) -> CaptureMatch | None:
         images = [thumbnail_image(self._thumbnail_path(h), paths[h]) for h in pair]
         if any(image is None for image in images):
-            log.warning("cannot compare %s with %s: a picture cannot be read", paths[pair[0]], paths[pair[1]])
+            log.debug("cannot compare %s with %s: a picture cannot be read", paths[pair[0]], paths[pair[1]])
             return None
         return match_captures(*images)
 

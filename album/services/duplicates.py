@@ -129,13 +129,16 @@ class DuplicateFinder:
         index: VectorIndex,
         model_id: str,
         thumbnail_path: Callable[[str], Path],
+        capture_checks: CaptureCheckCache | None = None,
     ):
+        """`capture_checks`: how pairs are found to be one capture (default: measured on the
+        thumbnails and kept in the database)."""
         self._db = database
         self._embeddings = embeddings
         self._index = index
         self._model_id = model_id
         self._phashes = PerceptualHashCache(database, thumbnail_path)
-        self._capture_checks = CaptureCheckCache(database, thumbnail_path)
+        self._capture_checks = capture_checks or CaptureCheckCache(database, thumbnail_path)
         self._thumbnail_path = thumbnail_path
 
     # --- decisions ------------------------------------------------------------------------------
@@ -241,6 +244,8 @@ class DuplicateFinder:
         every joining edge is confirmed. A group of n photos costs about n - 1 measures rather
         than one per edge (a photo with 10 edited copies has 55 edges).
         """
+        if not thresholds.checks_captures:
+            return same, same.select(np.zeros(len(same.a), dtype=bool))
         order = _strongest_first(same).tolist()
         paths = {hashes[h]: by_hash[h][0].path for h in np.unique(np.r_[same.a, same.b]).tolist()}
         refuted = np.zeros(len(same.a), dtype=bool)
@@ -282,7 +287,8 @@ class DuplicateFinder:
             keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
             keepers.append(next(h for h in group if hashes[h] == keeper.content_hash))
         matches = self._capture_checks.get(
-            [(hashes[k], hashes[h]) for k, group in zip(keepers, groups) for h in group if h != k], paths, cancel)
+            [(hashes[k], hashes[h]) for k, group in zip(keepers, groups) for h in group if h != k],
+            paths, cancel) if thresholds.checks_captures else {}
         confirmed = []
         for keep_hash, group in zip(keepers, groups):
             keep_vector, keep_phash = vectors.get(by_hash[keep_hash][0].id), phashes.get(hashes[keep_hash])
