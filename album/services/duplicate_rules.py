@@ -124,10 +124,10 @@ class CaptureFacts:
 
 
 def same_picture(vector_a, vector_b, hashes_a: tuple[int, int, int] | None, hashes_b: tuple[int, int, int] | None,
-                  capture: CaptureMatch | None, t: DuplicateThresholds) -> bool:
-    """The "same" tier's test for one pair (as duplicates._classify and one_capture apply it to
-    candidate edges); hashes are (phash, *zoom_hashes), `capture` how the two line up (None: unreadable)."""
-    if vector_a is None or vector_b is None or hashes_a is None or hashes_b is None or not one_capture(capture, t):
+                  t: DuplicateThresholds) -> bool:
+    """The "same" tier's hash test for one pair (as duplicates._classify applies it to candidate
+    edges); hashes are (phash, *zoom_hashes). The pair must also be one capture (one_capture)."""
+    if vector_a is None or vector_b is None or hashes_a is None or hashes_b is None:
         return False
     cosine, hamming = float(np.dot(vector_a, vector_b)), (hashes_a[0] ^ hashes_b[0]).bit_count()
     if passes_same_steps(np.int64(hamming), np.float64(cosine), t):

@@ -13,9 +13,9 @@ cropped a few percent a side moves that layout against the frame; hashes of tigh
 (perceptual.crop_distance) line the two up again. The layout is all a hash sees, and different
 shots can share it (two studio portraits in dark suits before dark backgrounds, passport photos,
 products on white): a "same" pair must also be one capture, its detail agreeing everywhere once
-one picture is lined up on the other (capture_match.py; measured on the thumbnails for the pairs
-that join groups and for each member against its keeper, and kept in the database). A pair
-that is not one capture can still be "similar".
+one picture is lined up on the other (capture_match.py; measured on the thumbnails for each
+member against its keeper, and kept in the database). A pair that is not one capture can
+still be "similar".
 Pairs are grouped per tier by union-find, the tightest tier first, so the tiers do not mix:
 a photo appears in at most one group, and exact copies inside a "same" group are not listed again
 as an "exact" group. Pairs the user marked "not duplicates", and RAW+JPEG pairs of one shot,
@@ -205,12 +205,13 @@ class DuplicateFinder:
             cannot = self._cannot_links(photos, hash_index)
             cropped = self._cropped(edges, hashes, by_hash, thresholds)
             same, similar = _classify(edges, thresholds, cropped)
-            same, not_one = self._one_capture(same, hashes, by_hash, cannot, thresholds, cancel)
+            same_groups = _union(same, cannot, order=_strongest_first(same))
+            same_groups, not_one = self._confirmed_against_keepers(
+                same_groups, same, cannot, by_hash, hashes, thresholds, cancel)
+            # Alike enough for the hashes but two captures: perhaps one moment ("similar").
             similar = similar.concat(not_one.select(not_one.cosine >= thresholds.similar_min_cosine))
             captures = self._captures(by_hash, len(hashes))
             similar = similar.select(captures.close(similar.a, similar.b, thresholds))
-            same_groups = _union(same, cannot, order=_strongest_first(same))
-            same_groups = self._confirmed_against_keepers(same_groups, by_hash, hashes, thresholds, cancel)
             claimed = {h for group in same_groups for h in group} | {h for h, ps in by_hash.items() if len(ps) > 1}
             unclaimed = ~(np.isin(similar.a, list(claimed)) | np.isin(similar.b, list(claimed)))
             similar = similar.select(unclaimed)
@@ -232,72 +233,65 @@ class DuplicateFinder:
         groups = [_group(name, group, vectors, phashes, sharpness, taken) for name, found in wanted for group in found]
         return sorted(groups, key=lambda g: (TIERS.index(g.tier), -len(g.members), g.keep.path))
 
-    def _one_capture(
-        self, same: _Edges, hashes: list[str], by_hash: dict[int, list[PhotoFacts]], cannot: dict[int, set[int]],
-        thresholds: DuplicateThresholds, cancel: CancelToken | None,
-    ) -> tuple[_Edges, _Edges]:
-        """The "same" edges whose photos are one capture (capture_match.py), and those that are not.
-
-        Measuring a pair costs tens of milliseconds, so only the edges that join groups are
-        measured: union-find over the edges, strongest first; the edges that joined two groups
-        are measured, those that are not one capture are dropped, and union-find runs again until
-        every joining edge is confirmed. A group of n photos costs about n - 1 measures rather
-        than one per edge (a photo with 10 edited copies has 55 edges).
-        """
-        if not thresholds.checks_captures:
-            return same, same.select(np.zeros(len(same.a), dtype=bool))
-        order = _strongest_first(same).tolist()
-        paths = {hashes[h]: by_hash[h][0].path for h in np.unique(np.r_[same.a, same.b]).tolist()}
-        refuted = np.zeros(len(same.a), dtype=bool)
-        measured: set[int] = set()
-        while True:
-            groups = ConstrainedUnionFind(cannot)
-            joining = []
-            for k in order:
-                a, b = int(same.a[k]), int(same.b[k])
-                if not refuted[k] and groups.find(a) != groups.find(b) and groups.union(a, b):
-                    joining.append(k)
-            new = [k for k in joining if k not in measured]
-            if not new:
-                return same.select(~refuted), same.select(refuted)
-            pairs = {k: (hashes[same.a[k]], hashes[same.b[k]]) for k in new}
-            matches = self._capture_checks.get(pairs.values(), paths, cancel)
-            for k, pair in pairs.items():
-                refuted[k] = not one_capture(matches.get(pair_of(*pair)), thresholds)
-            measured.update(new)
-
     def _confirmed_against_keepers(
-        self, groups: list[list[int]], by_hash: dict[int, list[PhotoFacts]], hashes: list[str],
-        thresholds: DuplicateThresholds, cancel: CancelToken | None = None,
-    ) -> list[list[int]]:
-        """Only the photos that are themselves "the same photo" as their group's keeper.
+        self, groups: list[list[int]], same: _Edges, cannot: dict[int, set[int]], by_hash: dict[int, list[PhotoFacts]],
+        hashes: list[str], thresholds: DuplicateThresholds, cancel: CancelToken | None = None,
+    ) -> tuple[list[list[int]], _Edges]:
+        """Only the photos that are themselves "the same photo" as their group's keeper, and the
+        (keeper, photo) pairs that passed the hash test but are not one capture.
 
         Union-find is transitive: A~B and B~C join A and C although a crop of a crop, or a
         burst chained frame by frame, may no longer be the same picture as A. Resolving a
         group trashes everything but the keeper, so each member must pass the "same" test
-        against the keeper itself; the rest leave the group (and may form "similar" groups).
+        against the keeper itself, hashes and one capture (capture_match.py: measured on the
+        thumbnails, tens of milliseconds a pair, so only these pairs are; n - 1 for a group of
+        n, where checking every edge would cost up to n(n-1)/2). The photos that fail are
+        grouped again among themselves: two portraits alike in layout, each with its own edited
+        copies, end up as two groups, whichever was the keeper.
         """
+        confirmed: list[list[int]] = []
+        not_one: list[tuple[int, int]] = []
         if not groups:
-            return groups
-        paths = {hashes[h]: by_hash[h][0].path for group in groups for h in group}
-        vectors = dict(self._vectors([by_hash[h][0].id for group in groups for h in group]))
+            return confirmed, same.select(np.zeros(len(same.a), dtype=bool))
+        every = sorted({h for group in groups for h in group})
+        paths = {hashes[h]: by_hash[h][0].path for h in every}
+        vectors = dict(self._vectors([by_hash[h][0].id for h in every]))
         phashes = self._phashes.with_zoom(paths)
-        keepers = []
-        for group in groups:
-            keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
-            keepers.append(next(h for h in group if hashes[h] == keeper.content_hash))
-        matches = self._capture_checks.get(
-            [(hashes[k], hashes[h]) for k, group in zip(keepers, groups) for h in group if h != k],
-            paths, cancel) if thresholds.checks_captures else {}
-        confirmed = []
-        for keep_hash, group in zip(keepers, groups):
-            keep_vector, keep_phash = vectors.get(by_hash[keep_hash][0].id), phashes.get(hashes[keep_hash])
-            kept = [h for h in group if h == keep_hash or same_picture(
-                keep_vector, vectors.get(by_hash[h][0].id), keep_phash, phashes.get(hashes[h]),
-                matches.get(pair_of(hashes[keep_hash], hashes[h])), thresholds)]
-            if len(kept) > 1:
-                confirmed.append(kept)
-        return confirmed
+
+        def vector(h):
+            return vectors.get(by_hash[h][0].id)
+
+        while groups:
+            keepers = []
+            for group in groups:
+                keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
+                keepers.append(next(h for h in group if hashes[h] == keeper.content_hash))
+            alike = {(k, h) for k, group in zip(keepers, groups) for h in group if h != k and same_picture(
+                vector(k), vector(h), phashes.get(hashes[k]), phashes.get(hashes[h]), thresholds)}
+            matches = self._capture_checks.get(
+                [(hashes[k], hashes[h]) for k, h in alike], paths, cancel) if thresholds.checks_captures else {}
+            regroup = []
+            for keep, group in zip(keepers, groups):
+                kept, left = [keep], []
+                for h in group:
+                    if h == keep:
+                        continue
+                    if (keep, h) in alike and one_capture(matches.get(pair_of(hashes[keep], hashes[h])), thresholds):
+                        kept.append(h)
+                    else:
+                        left.append(h)
+                        if (keep, h) in alike:
+                            not_one.append((keep, h))
+                if len(kept) > 1:
+                    confirmed.append(kept)
+                if len(left) > 1:
+                    among = same.select(np.isin(same.a, left) & np.isin(same.b, left))
+                    regroup += _union(among, cannot, order=_strongest_first(among))
+            groups = regroup
+        a = np.array([min(pair) for pair in not_one], dtype=np.int64)
+        b = np.array([max(pair) for pair in not_one], dtype=np.int64)
+        cosine = np.array([float(np.dot(vector(x), vector(y))) for x, y in zip(a.tolist(), b.tolist())], dtype=np.float32)
+        return confirmed, _Edges(a, b, cosine, np.full(len(a), -1, dtype=np.int64))
 
     def _photo_facts(self, ids: list[int] | None = None) -> dict[int, PhotoFacts]:
         sql = """SELECT id, path, content_hash, width, height, size, mtime_ns, format,
