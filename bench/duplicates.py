@@ -361,9 +361,9 @@ def speed(args, dim: int) -> None:
         print(f"| find() all tiers, end to end | {total:.1f} |")
         print(f"| of which: reading vectors + batched HNSW queries (k={args.thresholds.neighbours}) | {knn:.1f} |")
         check_ms = capture_check_ms()
-        first = total + len(checks.pairs) * check_ms / 1000 / 2
+        first = total + len(checks.pairs) * check_ms / 1000
         print(f"| capture checks a first run measures: {len(checks.pairs):,} at {check_ms:.1f} ms each "
-              f"(real thumbnails, 1 thread; 2 threads in the finder) | ~{first - total:.0f} more |")
+              f"(real thumbnails) | ~{first - total:.0f} more |")
         print(f"\ngroups: {dict(tiers)}; target <= 60 s: {'met' if total <= 60 else 'MISSED'} "
               f"(the first run, with its capture checks: ~{first:.0f} s)")
     finally:

@@ -122,43 +122,41 @@ class _Level:
         self.pixels = _blur(self.raw, smoothing) if smoothing else self.raw
         self.h, self.w = self.pixels.shape
         self.fx, self.fy = self.w / frame.width, self.h / frame.height  # level px per frame px
-        cols = (np.arange(self.w, dtype=np.float32) + 0.5) / self.fx - frame.width / 2
-        rows = (np.arange(self.h, dtype=np.float32) + 0.5) / self.fy - frame.height / 2
-        self.x, self.y = np.meshgrid(cols, rows)
+        # Frame coordinates of the pixel centres, per column and per row.
+        self.cols = (np.arange(self.w, dtype=np.float32) + 0.5) / self.fx - frame.width / 2
+        self.rows = (np.arange(self.h, dtype=np.float32) + 0.5) / self.fy - frame.height / 2
         self._descent = None
-
-    def raw_channel(self) -> np.ndarray:
-        """The (smoothed) pixels as one channel for sample()."""
-        return self.pixels.reshape(1, -1)
 
     def descent(self) -> np.ndarray:
         """d(pixel)/d(transform parameters) at the identity, one row per pixel."""
         if self._descent is None:
             gy, gx = np.gradient(self.pixels)
             gu, gv = (gx * self.fx).ravel(), (gy * self.fy).ravel()  # per frame px
-            x, y = self.x.ravel(), self.y.ravel()
+            x, y = (grid.ravel() for grid in np.meshgrid(self.cols, self.rows))
             self._descent = np.stack([gu * x + gv * y, gv * x - gu * y, gu, gv], axis=1)
         return self._descent
 
-    def sample(self, u: np.ndarray, v: np.ndarray, channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bilinear samples of `channels` (rows of flattened pixels) at frame coordinates (u, v)."""
-        col = ((u + self.frame.width / 2) * self.fx - 0.5).astype(np.float32)
-        row = ((v + self.frame.height / 2) * self.fy - 0.5).astype(np.float32)
-        inside = (col >= 0) & (row >= 0) & (col <= self.w - 1) & (row <= self.h - 1)
-        c0 = np.clip(col.astype(np.int32), 0, self.w - 2)  # truncation is floor where inside
-        r0 = np.clip(row.astype(np.int32), 0, self.h - 2)
-        fc, fr = col - c0, row - r0
-        index = r0 * self.w + c0
-        top = channels[:, index] + fc * (channels[:, index + 1] - channels[:, index])
-        below = index + self.w
-        bottom = channels[:, below] + fc * (channels[:, below + 1] - channels[:, below])
-        return top + fr * (bottom - top), inside
 
-
-def _mapped(level_a: _Level, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the pixels of level_a fall in b's frame."""
+def _warp(level_a: _Level, level_b: _Level, params: np.ndarray, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pixels` (of level_b's size) sampled bilinearly where level_a's pixels fall in b's frame,
+    and which of them fall inside b."""
     a, b, tx, ty = params
-    return a * level_a.x - b * level_a.y + tx, b * level_a.x + a * level_a.y + ty
+    # The transform is affine in a's pixel grid: per column plus per row, in b's level pixels.
+    col = ((a * level_a.cols + tx + level_b.frame.width / 2) * level_b.fx - 0.5)[None, :] \
+        - (b * level_b.fx * level_a.rows)[:, None]
+    row = ((b * level_a.cols + ty + level_b.frame.height / 2) * level_b.fy - 0.5)[None, :] \
+        + (a * level_b.fy * level_a.rows)[:, None]
+    inside = (col >= 0) & (row >= 0) & (col <= level_b.w - 1) & (row <= level_b.h - 1)
+    c0 = np.clip(col.astype(np.int32), 0, level_b.w - 2)  # truncation is floor where inside
+    r0 = np.clip(row.astype(np.int32), 0, level_b.h - 2)
+    fc, fr = col - c0, row - r0
+    flat = pixels.ravel()
+    index = r0 * level_b.w + c0
+    top_left, top_right = flat.take(index), flat.take(index + 1)
+    bottom_left, bottom_right = flat.take(index + level_b.w), flat.take(index + level_b.w + 1)
+    top = top_left + fc * (top_right - top_left)
+    bottom = bottom_left + fc * (bottom_right - bottom_left)
+    return top + fr * (bottom - top), inside
 
 
 # --- lining up ------------------------------------------------------------------------------------
@@ -169,10 +167,8 @@ def _align(level_a: _Level, level_b: _Level, params: np.ndarray) -> np.ndarray:
     (zoom*cos, zoom*sin, shift x, shift y), with a gain and bias refitted at each step."""
     transform = _matrix(params)
     descent = level_a.descent()  # how a's pixels change as a is nudged: fixed, so computed once
-    pixels_b = level_b.raw_channel()
     for _ in range(_ITERATIONS):
-        u, v = _mapped(level_a, _params(transform))
-        (warped,), inside = level_b.sample(u, v, pixels_b)
+        warped, inside = _warp(level_a, level_b, _params(transform), level_b.pixels)
         if inside.mean() < 0.25:
             break
         target, warped, slopes = level_a.pixels.ravel()[inside.ravel()], warped[inside], descent[inside.ravel()]
@@ -209,8 +205,7 @@ def _params(matrix: np.ndarray) -> np.ndarray:
 
 def _fit(level_a: _Level, level_b: _Level, params: np.ndarray) -> float:
     """Correlation of a with b lined up (over the overlap): how well a starting guess converged."""
-    u, v = _mapped(level_a, params)
-    (warped,), inside = level_b.sample(u, v, level_b.raw_channel())
+    warped, inside = _warp(level_a, level_b, params, level_b.pixels)
     if inside.mean() < _MIN_OVERLAP:
         return -1.0
     return _correlation(level_a.pixels[inside], warped[inside])
@@ -226,8 +221,7 @@ def _compare(frame_a: _Frame, grey_b: Image.Image, frame_b: _Frame, params: np.n
     # the same footprint, and neither loses more detail to resampling than the other.
     step = math.hypot(params[0], params[1]) / level_a.fx  # b frame px per a level px
     level_b = _Level(frame_b, _resized(grey_b, 1 / step), 0)
-    u, v = _mapped(level_a, params)
-    (warped,), inside = level_b.sample(u, v, level_b.raw.reshape(1, -1))
+    warped, inside = _warp(level_a, level_b, params, level_b.raw)
     overlap_b = inside.mean() * frame_a.area * (step * level_a.fx) ** 2 / frame_b.area
     if inside.mean() < _MIN_OVERLAP or overlap_b < _MIN_OVERLAP:
         return _NOT_ALIGNED

@@ -11,7 +11,6 @@ cannot be read at all is left out (and measured again next time).
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -25,8 +24,7 @@ from album.store.database import Database
 log = logging.getLogger(__name__)
 
 Pair = tuple[str, str]  # content hashes, the smaller first
-_WORKERS = 2  # numpy and Pillow release the GIL for most of the work: two threads keep two cores busy
-_CHUNK = 64  # pairs measured between cancel checks and stored in one transaction
+_CHUNK = 64  # pairs measured between cancel checks, and stored in one transaction
 
 
 def pair_of(hash_a: str, hash_b: str) -> Pair:
@@ -34,12 +32,15 @@ def pair_of(hash_a: str, hash_b: str) -> Pair:
 
 
 class CaptureCheckCache:
-    """`get(...)` answers from the `capture_checks` table, measuring and storing what is missing."""
+    """`get(...)` answers from the `capture_checks` table, measuring and storing what is missing.
 
-    def __init__(self, database: Database, thumbnail_path: Callable[[str], Path], *, workers: int = _WORKERS):
+    One pair at a time, on the caller's thread: a check (~12 ms, thumbnails read included) is
+    many small numpy steps that hold the GIL, and two worker threads measured no faster.
+    """
+
+    def __init__(self, database: Database, thumbnail_path: Callable[[str], Path]):
         self._db = database
         self._thumbnail_path = thumbnail_path
-        self._workers = workers
 
     def get(self, pairs: Iterable[Pair], paths: dict[str, str], cancel: CancelToken | None = None) -> dict[Pair, CaptureMatch]:
         """Results for these pairs of content hashes (`paths`: a path of each content).
@@ -53,7 +54,8 @@ class CaptureCheckCache:
         for start in range(0, len(missing), _CHUNK):
             if cancel and cancel.cancelled:
                 raise Cancelled("duplicate search cancelled")
-            measured = self._measure_all(missing[start : start + _CHUNK], paths)
+            chunk = missing[start : start + _CHUNK]
+            measured = {pair: m for pair, m in zip(chunk, (self._measure(p, paths) for p in chunk)) if m is not None}
             self._store(measured)
             found.update(measured)
         return found
@@ -69,11 +71,6 @@ class CaptureCheckCache:
             (r[0], r[1]): CaptureMatch(bool(r[2]), float(r[3]), int(r[4]), float("nan"), float("nan"))
             for r in rows if (r[0], r[1]) in wanted
         }
-
-    def _measure_all(self, pairs: list[Pair], paths: dict[str, str]) -> dict[Pair, CaptureMatch]:
-        with ThreadPoolExecutor(self._workers, thread_name_prefix="album-capture") as pool:
-            results = pool.map(lambda pair: self._measure(pair, paths), pairs)
-            return {pair: result for pair, result in zip(pairs, results) if result is not None}
 
     def _measure(self, pair: Pair, paths: dict[str, str]) -> CaptureMatch | None:
         images = [thumbnail_image(self._thumbnail_path(h), paths[h]) for h in pair]

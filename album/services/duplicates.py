@@ -244,8 +244,8 @@ class DuplicateFinder:
         burst chained frame by frame, may no longer be the same picture as A. Resolving a
         group trashes everything but the keeper, so each member must pass the "same" test
         against the keeper itself, hashes and one capture (capture_match.py: measured on the
-        thumbnails, tens of milliseconds a pair, so only these pairs are; n - 1 for a group of
-        n, where checking every edge would cost up to n(n-1)/2). The photos that fail are
+        thumbnails, ~10 ms a pair, so only these pairs are; n - 1 for a group of n, where
+        checking every edge would cost up to n(n-1)/2). The photos that fail are
         grouped again among themselves: two portraits alike in layout, each with its own edited
         copies, end up as two groups, whichever was the keeper.
         """
