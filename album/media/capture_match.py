@@ -43,7 +43,7 @@ _COMPARE_SIDE = 96  # long side at which the detail is compared
 _ZOOM_STARTS = (1 / 1.12, 1.0, 1.12)  # first guesses at the coarsest level: b zoomed in, as is, out
 _ITERATIONS = 8
 _SMOOTHING = 1.0  # px of blur before aligning: a smoother cost, the same optimum
-_DETAIL_SIGMAS = (1.0, 3.0)  # the band of detail compared, in px at _LEVELS[-1]
+_DETAIL_SIGMAS = (1.0, 3.0)  # the band of detail compared, in px at _COMPARE_SIDE
 _GRID = 4
 _BORDER = 0.06
 _MIN_DETAIL = 3.0  # grey levels (std of the band) below which a patch has no detail to compare
@@ -60,7 +60,7 @@ class CaptureMatch:
     aligned: bool  # a plausible transform was found; False: not one capture
     agreement: float  # lowest correlation of detail over the compared patches (1.0 when none)
     patches: int  # patches with detail that were compared
-    zoom: float  # b's content is this much larger than a's, relative to their frames
+    zoom: float  # b's content is this much larger than a's, relative to their frames (nan when stored)
     degrees: float  # b is turned this much against a (counter-clockwise)
 
 

@@ -42,7 +42,8 @@ class CaptureCheckCache:
         self._db = database
         self._thumbnail_path = thumbnail_path
 
-    def get(self, pairs: Iterable[Pair], paths: dict[str, str], cancel: CancelToken | None = None) -> dict[Pair, CaptureMatch]:
+    def get(self, pairs: Iterable[Pair], paths: dict[str, str],
+            cancel: CancelToken | None = None) -> dict[Pair, CaptureMatch]:
         """Results for these pairs of content hashes (`paths`: a path of each content).
 
         Each pair is measured with its smaller hash as the picture the other is lined up on, so

@@ -269,7 +269,7 @@ class DuplicateFinder:
             alike = {(k, h) for k, group in zip(keepers, groups) for h in group if h != k and same_picture(
                 vector(k), vector(h), phashes.get(hashes[k]), phashes.get(hashes[h]), thresholds)}
             matches = self._capture_checks.get(
-                [(hashes[k], hashes[h]) for k, h in alike], paths, cancel) if thresholds.checks_captures else {}
+                [(hashes[k], hashes[h]) for k, h in sorted(alike)], paths, cancel) if thresholds.checks_captures else {}
             regroup = []
             for keep, group in zip(keepers, groups):
                 kept, left = [keep], []
@@ -290,7 +290,8 @@ class DuplicateFinder:
             groups = regroup
         a = np.array([min(pair) for pair in not_one], dtype=np.int64)
         b = np.array([max(pair) for pair in not_one], dtype=np.int64)
-        cosine = np.array([float(np.dot(vector(x), vector(y))) for x, y in zip(a.tolist(), b.tolist())], dtype=np.float32)
+        cosine = np.array([float(np.dot(vector(x), vector(y))) for x, y in zip(a.tolist(), b.tolist())],
+                          dtype=np.float32)
         return confirmed, _Edges(a, b, cosine, np.full(len(a), -1, dtype=np.int64))
 
     def _photo_facts(self, ids: list[int] | None = None) -> dict[int, PhotoFacts]:
