@@ -1,7 +1,7 @@
 """When two photos are duplicates: the thresholds of each tier and the tests a pair must pass.
 
-Pure functions of vectors, perceptual hashes and capture facts; finding the pairs (the index,
-the database, union-find) is duplicates.py's.
+Pure functions of vectors, perceptual hashes, capture matches and capture facts; finding the
+pairs (the index, the database, union-find) is duplicates.py's.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from album.media.capture_match import CaptureMatch
 from album.media.perceptual import crop_distance
 from album.services.geo import distance_km
 
@@ -52,6 +53,16 @@ class DuplicateThresholds:
     # bits at cosine 0.58-0.97: only a near-exact crop match counts, whatever the cosine.
     # The low floor is for greyscale copies that are also cropped.
     crop_steps: tuple[tuple[int, float], ...] = ((3, 0.35),)
+    # A pair the hashes call "the same photo" must also be one capture: lined up, their detail
+    # agrees in every part of the frame (album/media/capture_match.py). Hashes only see the
+    # coarse layout, which different shots can share (LFW portraits of two men in dark suits
+    # before dark backgrounds: 6 bits, cosine 0.93). The least agreement, the lowest patch
+    # correlation of the detail, measured on thumbnails: edited copies 0.58-1.0 (2,000 copies of
+    # 200 flickr8k val photos, every edit of bench/duplicate_edits.py), different photos of one
+    # face or of one scene -0.7-0.05 (LFW portraits of one person or two; flickr8k pairs whose
+    # hashes are within 16 bits); on Caltech, one clip-art recoloured 0.69, a stop sign with its
+    # letters changed 0.30. -1 or less turns the check off (bench/duplicates.py --baseline).
+    same_capture_agreement: float = 0.4
     similar_min_cosine: float = 0.85  # bursts and retakes of one scene (unrelated: <= 0.76)
     # "Similar shots" are what a photographer means: one moment or scene, so close in capture
     # time as well as in content. Photos of one kind of thing from unrelated sources (eight
@@ -65,6 +76,10 @@ class DuplicateThresholds:
     @property
     def same_min_cosine(self) -> float:
         return min((cosine for _, cosine in self.same_steps), default=2.0)
+
+    @property
+    def checks_captures(self) -> bool:
+        return self.same_capture_agreement > -1.0
 
     @property
     def candidate_cosine(self) -> float:
@@ -110,14 +125,24 @@ class CaptureFacts:
 
 def same_picture(vector_a, vector_b, hashes_a: tuple[int, int, int] | None, hashes_b: tuple[int, int, int] | None,
                   t: DuplicateThresholds) -> bool:
-    """The "same" tier's test for one pair (as duplicates._classify applies it to candidate edges);
-    hashes are (phash, *zoom_hashes)."""
+    """The "same" tier's hash test for one pair (as duplicates._classify applies it to candidate
+    edges); hashes are (phash, *zoom_hashes). The pair must also be one capture (one_capture)."""
     if vector_a is None or vector_b is None or hashes_a is None or hashes_b is None:
         return False
     cosine, hamming = float(np.dot(vector_a, vector_b)), (hashes_a[0] ^ hashes_b[0]).bit_count()
     if passes_same_steps(np.int64(hamming), np.float64(cosine), t):
         return True
     return passes_crop_steps(crop_distance(hashes_a, hashes_b), cosine, t)
+
+
+def one_capture(capture: CaptureMatch | None, t: DuplicateThresholds) -> bool:
+    """Lined up, the two pictures' detail agrees everywhere (or neither has detail to compare:
+    a blank sky is told apart by nothing, and the hashes decide). Unreadable (None): not confirmed."""
+    if not t.checks_captures:
+        return True
+    if capture is None or not capture.aligned:
+        return False
+    return capture.patches == 0 or capture.agreement >= t.same_capture_agreement
 
 
 def passes_crop_steps(distance: int, cosine: float, t: DuplicateThresholds) -> bool:

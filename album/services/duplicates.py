@@ -10,7 +10,12 @@ pairs above a cosine floor. The embedding alone cannot tell an edited copy from 
 of a burst (both score ~0.9+), so the "same" tier is decided by the perceptual hash: an edited
 copy keeps the coarse layout of light and dark (few bits differ), a burst frame does not. A copy
 cropped a few percent a side moves that layout against the frame; hashes of tighter centres
-(perceptual.crop_distance) line the two up again.
+(perceptual.crop_distance) line the two up again. The layout is all a hash sees, and different
+shots can share it (two studio portraits in dark suits before dark backgrounds, passport photos,
+products on white): a "same" pair must also be one capture, its detail agreeing everywhere once
+one picture is lined up on the other (capture_match.py; measured on the thumbnails for each
+member against its keeper, and kept in the database). A pair that is not one capture can
+still be "similar".
 Pairs are grouped per tier by union-find, the tightest tier first, so the tiers do not mix:
 a photo appears in at most one group, and exact copies inside a "same" group are not listed again
 as an "exact" group. Pairs the user marked "not duplicates", and RAW+JPEG pairs of one shot,
@@ -37,7 +42,8 @@ from album.media.perceptual import crop_distance, hamming_many
 from album.media.sharpness import sharpness_of
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.services.duplicate_grouping import ConstrainedUnionFind
-from album.services.duplicate_rules import (DEFAULT, CaptureFacts, DuplicateThresholds, passes_crop_steps,
+from album.services.capture_checks import CaptureCheckCache, pair_of
+from album.services.duplicate_rules import (DEFAULT, CaptureFacts, DuplicateThresholds, one_capture, passes_crop_steps,
                                            passes_same_steps, same_picture)
 from album.services.hash_neighbours import near_hash_pairs
 from album.services.keeper import PhotoFacts, choose_keeper, choose_shot
@@ -110,6 +116,10 @@ class _Edges:
     def select(self, mask: np.ndarray) -> "_Edges":
         return _Edges(self.a[mask], self.b[mask], self.cosine[mask], self.hamming[mask])
 
+    def concat(self, other: "_Edges") -> "_Edges":
+        return _Edges(np.r_[self.a, other.a], np.r_[self.b, other.b], np.r_[self.cosine, other.cosine],
+                      np.r_[self.hamming, other.hamming])
+
 
 class DuplicateFinder:
     def __init__(
@@ -119,12 +129,16 @@ class DuplicateFinder:
         index: VectorIndex,
         model_id: str,
         thumbnail_path: Callable[[str], Path],
+        capture_checks: CaptureCheckCache | None = None,
     ):
+        """`capture_checks`: how pairs are found to be one capture (default: measured on the
+        thumbnails and kept in the database)."""
         self._db = database
         self._embeddings = embeddings
         self._index = index
         self._model_id = model_id
         self._phashes = PerceptualHashCache(database, thumbnail_path)
+        self._capture_checks = capture_checks or CaptureCheckCache(database, thumbnail_path)
         self._thumbnail_path = thumbnail_path
 
     # --- decisions ------------------------------------------------------------------------------
@@ -191,10 +205,13 @@ class DuplicateFinder:
             cannot = self._cannot_links(photos, hash_index)
             cropped = self._cropped(edges, hashes, by_hash, thresholds)
             same, similar = _classify(edges, thresholds, cropped)
+            same_groups = _union(same, cannot, order=_strongest_first(same))
+            same_groups, not_one = self._confirmed_against_keepers(
+                same_groups, same, cannot, by_hash, hashes, thresholds, cancel)
+            # Alike enough for the hashes but two captures: perhaps one moment ("similar").
+            similar = similar.concat(not_one.select(not_one.cosine >= thresholds.similar_min_cosine))
             captures = self._captures(by_hash, len(hashes))
             similar = similar.select(captures.close(similar.a, similar.b, thresholds))
-            same_groups = _union(same, cannot, order=np.lexsort((-same.cosine, same.hamming)))
-            same_groups = self._confirmed_against_keepers(same_groups, by_hash, hashes, thresholds)
             claimed = {h for group in same_groups for h in group} | {h for h, ps in by_hash.items() if len(ps) > 1}
             unclaimed = ~(np.isin(similar.a, list(claimed)) | np.isin(similar.b, list(claimed)))
             similar = similar.select(unclaimed)
@@ -217,30 +234,65 @@ class DuplicateFinder:
         return sorted(groups, key=lambda g: (TIERS.index(g.tier), -len(g.members), g.keep.path))
 
     def _confirmed_against_keepers(
-        self, groups: list[list[int]], by_hash: dict[int, list[PhotoFacts]], hashes: list[str],
-        thresholds: DuplicateThresholds,
-    ) -> list[list[int]]:
-        """Only the photos that are themselves "the same photo" as their group's keeper.
+        self, groups: list[list[int]], same: _Edges, cannot: dict[int, set[int]], by_hash: dict[int, list[PhotoFacts]],
+        hashes: list[str], thresholds: DuplicateThresholds, cancel: CancelToken | None = None,
+    ) -> tuple[list[list[int]], _Edges]:
+        """Only the photos that are themselves "the same photo" as their group's keeper, and the
+        (keeper, photo) pairs that passed the hash test but are not one capture.
 
         Union-find is transitive: A~B and B~C join A and C although a crop of a crop, or a
         burst chained frame by frame, may no longer be the same picture as A. Resolving a
         group trashes everything but the keeper, so each member must pass the "same" test
-        against the keeper itself; the rest leave the group (and may form "similar" groups).
+        against the keeper itself, hashes and one capture (capture_match.py: measured on the
+        thumbnails, ~10 ms a pair, so only these pairs are; n - 1 for a group of n, where
+        checking every edge would cost up to n(n-1)/2). The photos that fail are
+        grouped again among themselves: two portraits alike in layout, each with its own edited
+        copies, end up as two groups, whichever was the keeper.
         """
+        confirmed: list[list[int]] = []
+        not_one: list[tuple[int, int]] = []
         if not groups:
-            return groups
-        vectors = dict(self._vectors([by_hash[h][0].id for group in groups for h in group]))
-        phashes = self._phashes.with_zoom({hashes[h]: by_hash[h][0].path for group in groups for h in group})
-        confirmed = []
-        for group in groups:
-            keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
-            keep_hash = next(h for h in group if hashes[h] == keeper.content_hash)
-            keep_vector, keep_phash = vectors.get(by_hash[keep_hash][0].id), phashes.get(keeper.content_hash)
-            kept = [h for h in group if h == keep_hash or same_picture(
-                keep_vector, vectors.get(by_hash[h][0].id), keep_phash, phashes.get(hashes[h]), thresholds)]
-            if len(kept) > 1:
-                confirmed.append(kept)
-        return confirmed
+            return confirmed, same.select(np.zeros(len(same.a), dtype=bool))
+        every = sorted({h for group in groups for h in group})
+        paths = {hashes[h]: by_hash[h][0].path for h in every}
+        vectors = dict(self._vectors([by_hash[h][0].id for h in every]))
+        phashes = self._phashes.with_zoom(paths)
+
+        def vector(h):
+            return vectors.get(by_hash[h][0].id)
+
+        while groups:
+            keepers = []
+            for group in groups:
+                keeper, _ = choose_keeper([p for h in group for p in by_hash[h]])
+                keepers.append(next(h for h in group if hashes[h] == keeper.content_hash))
+            alike = {(k, h) for k, group in zip(keepers, groups) for h in group if h != k and same_picture(
+                vector(k), vector(h), phashes.get(hashes[k]), phashes.get(hashes[h]), thresholds)}
+            matches = self._capture_checks.get(
+                [(hashes[k], hashes[h]) for k, h in sorted(alike)], paths, cancel) if thresholds.checks_captures else {}
+            regroup = []
+            for keep, group in zip(keepers, groups):
+                kept, left = [keep], []
+                for h in group:
+                    if h == keep:
+                        continue
+                    if (keep, h) in alike and one_capture(matches.get(pair_of(hashes[keep], hashes[h])), thresholds):
+                        kept.append(h)
+                    else:
+                        left.append(h)
+                        if (keep, h) in alike:
+                            not_one.append((keep, h))
+                if len(kept) > 1:
+                    confirmed.append(kept)
+                if len(left) > 1:
+                    among = same.select(np.isin(same.a, left) & np.isin(same.b, left))
+                    regroup += _union(among, cannot, order=_strongest_first(among))
+            groups = regroup
+        a = np.array([min(pair) for pair in not_one], dtype=np.int64)
+        b = np.array([max(pair) for pair in not_one], dtype=np.int64)
+        cosine = np.array([float(np.dot(vector(x), vector(y))) for x, y in zip(a.tolist(), b.tolist())],
+                          dtype=np.float32)
+        return confirmed, _Edges(a, b, cosine, np.full(len(a), -1, dtype=np.int64))
 
     def _photo_facts(self, ids: list[int] | None = None) -> dict[int, PhotoFacts]:
         sql = """SELECT id, path, content_hash, width, height, size, mtime_ns, format,
@@ -425,6 +477,11 @@ def _classify(edges: _Edges, t: DuplicateThresholds, cropped: np.ndarray) -> tup
     same = passes_same_steps(edges.hamming, edges.cosine, t) | cropped
     similar = ~same & (edges.cosine >= t.similar_min_cosine)
     return edges.select(same), edges.select(similar)
+
+
+def _strongest_first(edges: _Edges) -> np.ndarray:
+    """"Same" edges in the order union-find takes them: fewest differing hash bits, then highest cosine."""
+    return np.lexsort((-edges.cosine, edges.hamming))
 
 
 def _union(edges: _Edges, cannot: dict[int, set[int]], order: np.ndarray) -> list[list[int]]:

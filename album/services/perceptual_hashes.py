@@ -106,18 +106,27 @@ class PerceptualHashCache:
 
     def _compute(self, item: tuple[str, str]) -> tuple[int, int, int] | None:
         content_hash, path = item
-        thumbnail = self._thumbnail_path(content_hash)
-        try:
-            with Image.open(thumbnail) as image:
-                return _all_hashes(image)
-        except (OSError, ValueError) as exc:
-            log.debug("no usable thumbnail for %s (%s): decoding the file", path, exc)
-        try:
-            photo = decode_photo(Path(path).read_bytes(), path)
-            return _all_hashes(make_thumbnail(photo.image))
-        except (OSError, AlbumError) as exc:
-            log.warning("cannot compute a perceptual hash of %s: %s", path, exc)
+        image = thumbnail_image(self._thumbnail_path(content_hash), path)
+        if image is None:
+            log.warning("cannot compute a perceptual hash of %s: neither its thumbnail nor the file can be read", path)
             return None
+        return _all_hashes(image)
+
+
+def thumbnail_image(thumbnail: Path, path: str) -> Image.Image | None:
+    """A photo's cached thumbnail, or one made from its file when the thumbnail cannot be read;
+    None when neither can."""
+    try:
+        with Image.open(thumbnail) as image:
+            image.load()
+            return image
+    except (OSError, ValueError) as exc:
+        log.debug("no usable thumbnail for %s (%s): decoding the file", path, exc)
+    try:
+        return make_thumbnail(decode_photo(Path(path).read_bytes(), path).image)
+    except (OSError, AlbumError) as exc:
+        log.debug("cannot read %s: %s", path, exc)
+        return None
 
 
 def _all_hashes(image: Image.Image) -> tuple[int, int, int]:

@@ -316,6 +316,26 @@ def _tags_by_name(db: sqlite_utils.Database) -> None:
     _run_statements(db, "CREATE INDEX tags_tag_nocase ON tags(tag COLLATE NOCASE, hidden);")
 
 
+def _capture_checks(db: sqlite_utils.Database) -> None:
+    """Whether two photos are one capture (album/media/capture_match.py): measured on first need
+    by the duplicate finder for pairs its hashes call "the same photo", and kept, as the
+    perceptual hashes are, by content."""
+    _run_statements(
+        db,
+        """
+        CREATE TABLE capture_checks (
+            hash_a TEXT NOT NULL,            -- content hashes, hash_a < hash_b; b is lined up on a
+            hash_b TEXT NOT NULL,
+            method INTEGER NOT NULL,         -- capture_match.METHOD that measured it: others are redone
+            aligned INTEGER NOT NULL,        -- 0: b could not be lined up on a (not one capture)
+            agreement REAL NOT NULL,         -- lowest correlation of their detail over the patches
+            patches INTEGER NOT NULL,        -- patches with detail that were compared
+            PRIMARY KEY (hash_a, hash_b)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial_schema", _initial_schema),
     ("0002_services", _services_schema),
@@ -325,6 +345,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_events", _events),
     ("0008_metadata", _metadata),
     ("0009_tags_by_name", _tags_by_name),
+    ("0010_capture_checks", _capture_checks),
 ]
 
 
