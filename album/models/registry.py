@@ -83,7 +83,7 @@ def builtin_version(model_id: str) -> str | None:
 
     album-mini keeps its id across releases while its heads may be retrained; vectors the old
     heads made mean nothing to the new ones, so a library compares this with the version its
-    vectors were made with (services/models.py) and re-embeds when they differ.
+    vectors were made with (services/indexing/models.py) and re-embeds when they differ.
     """
     if model_id != DEFAULT_MODEL_ID:
         return None

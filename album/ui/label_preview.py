@@ -38,7 +38,7 @@ class LabelScores:
 
 def score_label(library, name: str, prompts: tuple[str, ...]) -> LabelScores:
     """Every photo's probability for a label (not saved), next to the other labels. Model pool."""
-    from album.services.labels import Label
+    from album.services.tagging import Label
     from album.services.tagging import MAX_AUTO_TAGS
 
     labels = [label for label in library.labels.list() if label.name != name] + [Label(name, prompts)]

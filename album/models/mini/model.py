@@ -193,7 +193,7 @@ class AlbumMiniModel:
 
     def concept_vectors(self) -> np.ndarray | None:
         """The 1,000 ImageNet class texts the image head was trained against, through the text
-        head: the vocabulary relevance baselines use (services/relevance.py), with no text to
+        head: the vocabulary relevance baselines use (services/search/relevance.py), with no text to
         encode. None without the heads file: the caller encodes the concept names instead."""
         from album.models.mini import grounding
 

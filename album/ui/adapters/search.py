@@ -70,7 +70,7 @@ class SearchAdapter:
     def similar(self, photo_id: int, *, show_all: bool = False, limit: int = 200) -> SearchOutcome:
         """The photo itself first, then those that look like it, past the relevance cut only with
         `show_all` (`cut` counts the ones left out). Runs on the search pool."""
-        from album.services.similar_cut import similarity_bar
+        from album.services.search import similarity_bar
 
         self._warmup.ensure()
         outcome = _outcome("", self._library.similar(photo_id, limit=limit), similar_to=photo_id)

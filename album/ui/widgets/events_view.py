@@ -18,7 +18,7 @@ CARD = QSize(200, 150)
 
 
 def describe_dates(event) -> str:
-    from album.services.event_titles import date_range
+    from album.services.events import date_range
 
     return date_range(event.starts_at, event.ends_at)
 

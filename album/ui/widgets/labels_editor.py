@@ -28,7 +28,7 @@ class LabelsEditor(QWidget):
     def __init__(self, context, parent=None):
         super().__init__(parent)
         self._context = context
-        self.labels: list = []  # album.services.labels.Label
+        self.labels: list = []  # album.services.tagging.Label
         self._scores = None  # LabelScores of the text being edited
         self._pending = 0  # background jobs whose results are not shown yet
         self.list = QListWidget(self)

@@ -18,8 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from album.services.gazetteer import Gazetteer, Place
-from album.services.geo import distance_km
+from album.services.places import Gazetteer, Place
+from album.services.places import distance_km
 from album.services.places import PhotoPlace
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

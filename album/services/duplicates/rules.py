@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from album.media.perceptual import crop_distance
-from album.services.geo import distance_km
+from album.services.places import distance_km
 
 
 @dataclass(frozen=True)

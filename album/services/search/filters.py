@@ -11,7 +11,7 @@ import numpy as np
 
 from album.errors import AlbumError
 from album.services.places import Place
-from album.services.query import TimeFilter
+from album.services.search.query import TimeFilter
 from album.store.chunks import execute_in
 from album.store.database import Database
 

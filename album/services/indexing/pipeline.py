@@ -20,8 +20,8 @@ from album.index.hnsw import VectorIndex
 from album.models.base import EmbeddingModel
 from album.progress import CancelToken, Progress, ProgressCallback, RateMeter
 from album.scan.changes import ScanPlan, WorkItem
-from album.services.perceptual_hashes import PerceptualHashCache
-from album.services.reading import PhotoReader, ReadFailed, ReadOk, ReadResult, ReadUnchangedContent, file_time_iso
+from album.services.indexing.perceptual_hashes import PerceptualHashCache
+from album.services.indexing.reading import PhotoReader, ReadFailed, ReadOk, ReadResult, ReadUnchangedContent, file_time_iso
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
 from album.store.photos import PhotoRecord, PhotoRepository

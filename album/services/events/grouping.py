@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from album.services.geo import distance_km
+from album.services.places import distance_km
 
 HOUR = 3600
 DAY = 86_400

@@ -36,12 +36,12 @@ from album.media.formats import RAW_EXTENSIONS
 from album.media.perceptual import crop_distance, hamming_many
 from album.media.sharpness import sharpness_of
 from album.progress import CancelToken, Progress, ProgressCallback
-from album.services.duplicate_grouping import ConstrainedUnionFind
-from album.services.duplicate_rules import (DEFAULT, CaptureFacts, DuplicateThresholds, passes_crop_steps,
+from album.services.duplicates.grouping import ConstrainedUnionFind
+from album.services.duplicates.rules import (DEFAULT, CaptureFacts, DuplicateThresholds, passes_crop_steps,
                                            passes_same_steps, same_picture)
-from album.services.hash_neighbours import near_hash_pairs
-from album.services.keeper import PhotoFacts, choose_keeper, choose_shot
-from album.services.perceptual_hashes import PerceptualHashCache
+from album.services.duplicates.hash_neighbours import near_hash_pairs
+from album.services.duplicates.keeper import PhotoFacts, choose_keeper, choose_shot
+from album.services.indexing import PerceptualHashCache
 from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from album.errors import AlbumError
-from album.services.album_export import ExportError, ExportSummary, export_files
+from album.services.albums.export import ExportError, ExportSummary, export_files
 from album.store.chunks import execute_in
 from album.store.database import Database
 
@@ -52,7 +52,7 @@ class SmartQuery:
 class Album:
     id: int
     name: str
-    kind: str  # 'manual', 'smart' or 'event' (found by album: see services/events.py)
+    kind: str  # 'manual', 'smart' or 'event' (found by album: see services/events/service.py)
     query: SmartQuery | None = None
 
 

@@ -25,12 +25,12 @@ import numpy as np
 
 from album.errors import AlbumError
 from album.services.albums import UnknownAlbum
-from album.services.event_covers import choose_cover
-from album.services.event_decisions import EventGroup, apply_decisions, assign_names, match_albums
-from album.services.event_grouping import DAY, DEFAULT_RULES, GroupingRules, Home, Timeline, find_events, find_home
-from album.services.event_titles import CityFinder, event_title, spot_for, standout_tag, trip_places
-from album.services.gazetteer import Gazetteer
-from album.services.perceptual_hashes import PerceptualHashCache
+from album.services.events.covers import choose_cover
+from album.services.events.decisions import EventGroup, apply_decisions, assign_names, match_albums
+from album.services.events.grouping import DAY, DEFAULT_RULES, GroupingRules, Home, Timeline, find_events, find_home
+from album.services.events.titles import CityFinder, event_title, spot_for, standout_tag, trip_places
+from album.services.places import Gazetteer
+from album.services.indexing import PerceptualHashCache
 from album.services.places import PhotoPlaces
 from album.store.database import Database
 from album.store.events import EventRepository, StoredEvent

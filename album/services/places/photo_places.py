@@ -17,8 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from album.services.gazetteer import COMMON_WORDS, Gazetteer, Place, normalise_name, place_rank
-from album.services.geo import distance_km
+from album.services.places.gazetteer import COMMON_WORDS, Gazetteer, Place, normalise_name, place_rank
+from album.services.places.geo import distance_km
 from album.store.chunks import execute_in
 from album.store.database import Database
 

@@ -23,10 +23,10 @@ from album.errors import AlbumError
 from album.index.hnsw import VectorIndex
 from album.models.base import EmbeddingModel
 from album.services.places import PhotoPlace, PhotoPlaces, Place, normalise_name
-from album.services.query import ParsedQuery, QueryParser, WeightedTerm
-from album.services.ranking import VectorRanker, ef_for
-from album.services.relevance import RelevanceCutoff, is_phrase, logit_scale, query_vectors
-from album.services.search_filters import PhotoFilter, describe_filters, tagged_photo_ids
+from album.services.search.query import ParsedQuery, QueryParser, WeightedTerm
+from album.services.search.ranking import VectorRanker, ef_for
+from album.services.search.relevance import RelevanceCutoff, is_phrase, logit_scale, query_vectors
+from album.services.search.filters import PhotoFilter, describe_filters, tagged_photo_ids
 from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository

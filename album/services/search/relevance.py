@@ -74,7 +74,7 @@ class Calibration:
     near_best: float = 0.0
     near_floor: float = float("-inf")
     # Automatic tags' threshold (None: the phrase threshold). Search also shows every photo tagged
-    # with the query's words (services/search.py), so a photo tagged "beach" is shown for "beach"
+    # with the query's words (services/search/service.py), so a photo tagged "beach" is shown for "beach"
     # even when this is below the phrase threshold.
     tag: float | None = None
 

@@ -28,7 +28,7 @@ from album.errors import AlbumError
 from album.faces import FaceEngine, FaceEngineProcess, FacesUnavailable
 from album.priority import FACE_PASS_NICENESS, lower_thread_priority
 from album.progress import CancelToken, Progress, ProgressCallback, RateMeter
-from album.services.face_grouping import DEFAULT_RULE, GroupingRule, group_faces, pairwise_distances
+from album.services.people.grouping import DEFAULT_RULE, GroupingRule, group_faces, pairwise_distances
 from album.store.database import Database
 from album.store import person_merges
 from album.store.faces import FaceRepository, FaceRow, NewFace

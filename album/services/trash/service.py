@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Mapping
 from album.media.hashing import content_hash
 from album.scan.walker import file_identity
 from album.services.duplicates import DuplicateGroup
-from album.services.os_trash import TrashError, TrashUnsupported, find_trashed
+from album.services.trash.os_trash import TrashError, TrashUnsupported, find_trashed
 from album.store.chunks import execute_in
 from album.store.database import Database
 

@@ -23,8 +23,8 @@ import numpy as np
 from album.errors import AlbumError
 from album.models.base import EmbeddingModel, l2_normalise
 from album.models.prompts import label_vectors
-from album.services.labels import Label, LabelRepository
-from album.services.relevance import RelevanceCutoff
+from album.services.tagging.labels import Label, LabelRepository
+from album.services.search import RelevanceCutoff
 from album.store.chunks import execute_in
 from album.store.database import Database
 from album.store.embeddings import EmbeddingRepository
