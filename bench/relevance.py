@@ -392,7 +392,7 @@ def latency(model, n: int, rounds: int, busy: bool, limit: int = 50) -> tuple[fl
         started = time.time()
         library.relevance.fill(model)
         fill_s = time.time() - started
-        library.gazetteer.load()  # as the app does in the background at start-up (ui/adapters/warmup.py)
+        library.gazetteer.load()  # as the app does in the background at start-up (ui/common/warmup.py)
         if hasattr(model, "warm_up"):
             model.warm_up()  # ...and album-mini's dictionary
         for text in QUERY_TEXTS[:3]:

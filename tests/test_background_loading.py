@@ -68,7 +68,7 @@ def test_a_background_thread_lowers_itself_and_the_threads_it_starts():
 
 
 def test_long_lived_loads_collect_nothing_and_are_frozen_afterwards():
-    from album.ui.adapters.warmup import _long_lived_objects
+    from album.ui.common.warmup import _long_lived_objects
 
     assert gc.isenabled()
     frozen = gc.get_freeze_count()

@@ -179,7 +179,7 @@ def _exact_group(library, folder, name, seed):
 
 
 def test_apply_suggestions_checks_keepers_and_copies_again(library, tmp_path, temp_trash):
-    from album.ui.adapters.duplicates import DuplicatesAdapter
+    from album.ui.duplicates.adapter import DuplicatesAdapter
 
     folder = tmp_path / "Pictures"
     keep1, copy1 = _exact_group(library, folder, "one", 30)

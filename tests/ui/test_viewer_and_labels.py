@@ -166,7 +166,7 @@ def test_the_viewer_turns_photos_as_the_thumbnails_do(qtbot, window, tmp_path, s
     from PySide6.QtCore import QSize
 
     from album.media import decode_photo
-    from album.ui.image_reading import read_photo
+    from album.ui.common.image_reading import read_photo
 
     folder = tmp_path / "Turned"
     folder.mkdir()
