@@ -87,7 +87,7 @@ def builtin_version(model_id: str) -> str | None:
     """
     if model_id != DEFAULT_MODEL_ID:
         return None
-    from album.models.mini.model import WEIGHTS_FILE
+    from album.models.mini.resources import WEIGHTS_FILE
     from album.models.mini.prebuilt import weights_digest
 
     weights = resources_dir() / "models" / DEFAULT_MODEL_ID / WEIGHTS_FILE
