@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from album.index import IndexHealth, VectorIndex, open_synced_index
 from album.index.sync import index_base
@@ -62,6 +62,11 @@ class LibraryModels:
     def sources_to_index(self) -> list[ModelSource]:
         pending = self.pending_source()
         return [self.source()] + ([pending] if pending else [])
+
+    def models_to_index(self) -> Iterator[EmbeddingModel]:
+        """The loaded models whose vectors index runs fill in (the search model, and a pending one)."""
+        for source in self.sources_to_index():
+            yield self.load(source)
 
     def adopt(self, model: EmbeddingModel) -> None:
         """Use an already loaded model (tests, benchmarks) as the library's model."""
@@ -121,6 +126,11 @@ class LibraryModels:
     def save_indexes(self) -> None:
         for index in self._indexes.values():
             index.save_if_possible()
+
+    def forget_photos(self, photo_ids: list[int]) -> None:
+        """Take photos out of every index runs fill (they left the library)."""
+        for source in self.sources_to_index():
+            self.index(source.model_id).remove(photo_ids)
 
     # --- switching ------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from album.errors import AlbumError
 from album.store.database import Database
+from album.store.settings import SettingsRepository
 
 class LabelError(AlbumError):
     """A label the user asked for is empty, unknown or malformed."""
@@ -71,3 +72,10 @@ class LabelRepository:
                 raise LabelError(f"there is no label called {name!r}")
             # Its automatic tags go with it; tags the user set by hand stay.
             db.execute("DELETE FROM tags WHERE tag = ? AND source = 'auto'", (name,))
+
+
+def seed_starter_labels(labels: LabelRepository, settings: SettingsRepository, resources: Path) -> None:
+    """A new library starts with the starter labels; one whose user removed them all stays empty."""
+    if settings.get("labels_seeded") is None:
+        labels.replace_all(starter_labels(resources))
+        settings.set("labels_seeded", "1")
