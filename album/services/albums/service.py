@@ -2,7 +2,7 @@
 
 A smart album stores its query, not its photos: opening it runs the query again, so photos
 indexed since appear in it without anyone updating it. Exporting copies (or links) files into
-a folder (album_export.py); nothing is ever moved out of the user's folders.
+a folder (export.py); nothing is ever moved out of the user's folders.
 """
 
 from __future__ import annotations

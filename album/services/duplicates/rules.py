@@ -1,7 +1,7 @@
 """When two photos are duplicates: the thresholds of each tier and the tests a pair must pass.
 
 Pure functions of vectors, perceptual hashes and capture facts; finding the pairs (the index,
-the database, union-find) is duplicates.py's.
+the database, union-find) is finder.py's.
 """
 
 from __future__ import annotations

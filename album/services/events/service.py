@@ -1,6 +1,6 @@
 """Events and trips: albums that organise themselves, and stay organised as photos arrive.
 
-`organise()` groups every photo with a capture date (event_grouping.py), applies the user's
+`organise()` groups every photo with a capture date (grouping.py), applies the user's
 decisions, and brings the event albums up to date: an event that gained photos keeps its album
 (and the user's name for it), new events get albums, events that are gone lose theirs. Only
 what changed is written, and titles and covers are worked out only for events that changed,

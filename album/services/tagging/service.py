@@ -1,6 +1,6 @@
 """Automatic tags from the user's labels: zero-shot scores of stored embeddings against label prompts.
 
-A label's score for a photo is search's relevance margin for the label's words (relevance.py: how
+A label's score for a photo is search's relevance margin for the label's words (search/relevance.py: how
 the label competes with the photo's own best concepts, in logits) beyond the model's calibrated
 tag threshold, squashed to 0-1:
     p = sigmoid(margin(photo, label) - tag threshold)
