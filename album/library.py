@@ -1,47 +1,43 @@
 """`Library`: the composition root of the headless core, and the API the CLI and GUI call.
 
 It owns the database, the model (loaded lazily), the vector index (opened and synced lazily)
-and the thumbnail cache, and hands them to the services through their constructors.
+and the thumbnail cache, and hands them to the services through their constructors. What each
+capability does lives in its package under album/services/, and so do the steps that follow an
+index run: each package provides its own, and the constructor registers them, in order.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import filelock
 import send2trash
 
 from album.config import default_library_dir
-from album.errors import AlbumError, LibraryBusy, LibraryError, LibraryReadOnly
-from album.faces import FacesUnavailable
+from album.errors import LibraryBusy, LibraryError, LibraryReadOnly
 from album.index import VectorIndex
 from album.media.thumbnails import ThumbnailCache
 from album.models import EmbeddingModel, ModelSource, load_model, resolve_model
-from album.progress import CancelToken, Progress, ProgressCallback
-from album.scan.changes import one_path_per_file, plan_changes
-from album.scan.walker import LibraryCoverage, walk_photos
-from album.services.indexing import EmbeddingTarget, IndexingPipeline, IndexSummary, PipelineSettings
+from album.progress import CancelToken, ProgressCallback
 from album.resources import resources_dir
 from album.services.albums import AlbumService, SmartQuery
 from album.services.duplicates import DEFAULT as DEFAULT_DUPLICATE_THRESHOLDS
 from album.services.duplicates import DuplicateFinder, DuplicateGroup, DuplicateThresholds
-from album.services.labels import Label, LabelRepository, starter_labels
-from album.services.reading import PhotoReader
-from album.services.models import LibraryModels
-from album.services.people import FaceScanSummary, PeopleService
-from album.services.events import EventService, EventsSummary
-from album.services.gazetteer import Gazetteer
-from album.services.places import PhotoPlaces
-from album.services.relevance import RelevanceCutoff
-from album.services.search import SearchResults, SearchService
-from album.services.tagging import Tag, TaggingService
-from album.services.trash import TrashService
+from album.services.events import EventService, OrganiseEvents
+from album.services.indexing import (FinishModelSwitch, IndexSummary, LibraryIndexer, LibraryModels, PipelineSettings,
+                                     SaveIndexes)
+from album.services.people import FaceScanSummary, FindFaces, PeopleService
+from album.services.places import Gazetteer, PhotoPlaces, ReverseGeocode
+from album.services.search import FillRelevanceBaselines, RelevanceCutoff, SearchResults, SearchService
+from album.services.tagging import (Label, LabelRepository, Tag, TaggingService, TagNewPhotos, seed_starter_labels,
+                                    starter_labels)
+from album.services.trash import RestoreUserState, TrashService
 from album.store import Database, EmbeddingRepository, FolderRepository, PhotoRepository
 from album.store.photos import Folder
 from album.store.settings import SettingsRepository
@@ -49,7 +45,6 @@ from album.store.settings import SettingsRepository
 log = logging.getLogger(__name__)
 
 DATABASE_FILE = "library.db"
-THUMBNAIL_SIZE = 320
 
 
 class Library:
@@ -104,11 +99,23 @@ class Library:
             lambda: self.model_id, today=today,
         )
         self.albums = AlbumService(self.database, self._run_smart_query, self.events)
-        self.trash = TrashService(self.database, send_to_trash, forget_photos=self._forget_photos)
-        if self.settings.get("labels_seeded") is None:
-            # A new library starts with the starter labels; one whose user removed them all stays empty.
-            self.labels.replace_all(starter_labels(resources_dir()))
-            self.settings.set("labels_seeded", "1")
+        self.trash = TrashService(self.database, send_to_trash, forget_photos=self.models.forget_photos)
+        self.indexer = LibraryIndexer(self.path, self.database, self.folders, self.photos, self.settings, self.models,
+                                      self.thumbnails, pipeline)
+        self._model_switch = FinishModelSwitch(self.models, on_switched=self.tagging.retag)  # new model: new scores
+        self._organise_events = OrganiseEvents(self.events)
+        # What follows every index run, in this order: each capability's own step.
+        self.indexer.follow_ups.register(
+            SaveIndexes(self.models),
+            FillRelevanceBaselines(self.relevance, self.models.models_to_index),
+            TagNewPhotos(self.tagging, self.labels),
+            RestoreUserState(self.trash),  # after tagging, so a tag the user had hidden is hidden again
+            ReverseGeocode(self.places),
+            self._model_switch,
+            self._organise_events,
+            FindFaces(self.people),  # once the run's photos are searchable
+        )
+        seed_starter_labels(self.labels, self.settings, resources_dir())
         if model is not None:
             self.models.adopt(model)
 
@@ -173,15 +180,9 @@ class Library:
         """
         source = name if isinstance(name, ModelSource) else resolve_model(name, model_file=model_file, arch=arch)
         self.models.begin_switch(source, download_progress)
-        if self._finish_switch_if_complete() or self.pending_model_id is None:
+        if self._model_switch.finish_if_complete() or self.pending_model_id is None:
             return IndexSummary()  # nothing to re-embed (e.g. an empty library)
         return self.index(progress=progress, cancel=cancel)
-
-    def _finish_switch_if_complete(self) -> bool:
-        switched = self.models.finish_switch_if_complete()
-        if switched:
-            self.tagging.retag()  # scores differ between models: re-tag with the new one
-        return switched
 
     # --- folders ------------------------------------------------------------------------------
 
@@ -200,8 +201,8 @@ class Library:
         if folder is None:
             raise LibraryError(f"not a library folder: {path}")
         removed = self.folders.remove(folder)
-        self._forget_photos(removed)
-        self._organise_events([])
+        self.models.forget_photos(removed)
+        self._organise_events.organise([])
         return len(removed)
 
     def list_folders(self) -> list[Folder]:
@@ -209,12 +210,11 @@ class Library:
 
     def excluded_folders(self) -> list[Path]:
         """Folders inside library folders that album leaves alone (e.g. a backups folder)."""
-        return [Path(p) for p in json.loads(self.settings.get("excluded_folders") or "[]")]
+        return self.indexer.excluded_folders()
 
     def set_excluded_folders(self, paths: Iterable[str | Path]) -> None:
         """Photos already indexed there leave the library at the next index run."""
-        folders = sorted({str(Path(p).expanduser().resolve()) for p in paths})
-        self.settings.set("excluded_folders", json.dumps(folders))
+        self.indexer.set_excluded_folders(paths)
 
     # --- indexing -----------------------------------------------------------------------------
 
@@ -242,110 +242,29 @@ class Library:
         started = time.monotonic()
         if self.read_only is not None:
             raise self.read_only
-        try:
-            self._index_lock.acquire(timeout=0)
-        except filelock.Timeout:
-            raise LibraryBusy(
-                f"another album process is indexing {self.path}; wait for it or stop it"
-            ) from None
-        try:
-            summary = IndexSummary()
-            scopes = self._scopes(paths)
-            if progress:
-                progress(Progress("scanning", 0, 0))
-            found, known = [], {}
-            excluded = (self.path, *self.excluded_folders())
-            coverage = LibraryCoverage([f.path for f in self.folders.list()], excluded)
-            for scope, folder in scopes:
-                found.extend((f, folder.id) for f in walk_photos(scope, exclude=excluded, coverage=coverage))
-                known.update(self.photos.known_files(scope))
-            found = one_path_per_file(found, known, self.photos.paths_of_size)
-            if defer_younger_than:
-                cutoff = time.time_ns() - int(defer_younger_than * 1e9)
-                summary.deferred = [str(f.path) for f, _ in found if f.mtime_ns > cutoff]
-                for path in summary.deferred:
-                    known.pop(path, None)  # neither read now nor mistaken for a deleted photo
-                found = [(f, folder_id) for f, folder_id in found if f.mtime_ns <= cutoff]
-            plan = plan_changes(found, known, [s.model_id for s in self.models.sources_to_index()])
-            pipeline = self._pipeline()
-            pipeline.apply_moves_and_removals(plan)
-            summary.moved, summary.removed, summary.unchanged = len(plan.moved), len(plan.removed), plan.unchanged
-            pipeline.run(plan.to_read, summary, progress, cancel)
-            self.models.save_indexes()
-            self._fill_baselines()
-            # Tags made another way (an upgrade embeds labels differently) are all redone once;
-            # otherwise only the photos read now are tagged.
-            if self.tagging.retag_if_stale() is None and summary.photo_ids and self.labels.list():
-                self.tagging.retag(summary.photo_ids)
-            if summary.photo_ids:
-                # Photos back from the trash get their manual tags and albums again (after
-                # auto-tagging, so a tag the user had hidden is hidden again).
-                self.trash.restore_user_state(summary.photo_ids)
-                self.places.fill_missing()  # reverse-geocode new GPS positions off the query path
-            if not summary.cancelled:
-                self._finish_switch_if_complete()
-            if summary.photo_ids or plan.removed:
-                self._organise_events(summary.photo_ids)
-            summary.search_ready_seconds = round(time.monotonic() - started, 3)
-            if not summary.cancelled and (self.people.enabled if faces is None else faces):
-                summary.faces = self._scan_faces(progress, cancel)
-            summary.seconds = round(time.monotonic() - started, 3)
-            if progress:
-                progress(Progress("done", len(plan.to_read), len(plan.to_read), len(summary.failed)))
-            return summary
-        finally:
-            self._index_lock.release()
+        with self._indexing():
+            return self.indexer.index(paths, progress, cancel, defer_younger_than=defer_younger_than,
+                                      choices={FindFaces.name: faces}, started=started)
 
     def find_faces(self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> FaceScanSummary:
         """Run the face pass alone (photos already indexed get faces without being re-embedded)."""
+        with self._indexing():
+            return self.people.scan(progress, cancel)
+
+    @contextmanager
+    def _indexing(self) -> Iterator[None]:
+        """One album process indexes a library at a time."""
         try:
             self._index_lock.acquire(timeout=0)
         except filelock.Timeout:
             raise LibraryBusy(f"another album process is indexing {self.path}; wait for it or stop it") from None
         try:
-            return self.people.scan(progress, cancel)
+            yield
         finally:
             self._index_lock.release()
 
-    def _scan_faces(self, progress: ProgressCallback | None, cancel: CancelToken | None) -> FaceScanSummary | None:
-        try:
-            return self.people.scan(progress, cancel)
-        except FacesUnavailable as exc:  # a library works without faces: say why, once, in the log
-            log.info("no face pass: %s", exc)
-            return None
-
     def _sync_person_albums(self) -> None:
         self.albums.sync_person_albums(self.people.named())
-
-    def _fill_baselines(self) -> None:
-        """Relevance baselines for photos embedded since (and, once, for a library from before them):
-        computed from stored vectors, so nothing is decoded or embedded again."""
-        for source in self.models.sources_to_index():
-            self.relevance.fill(self.models.load(source))
-
-    def _scopes(self, paths: Iterable[str | Path] | None) -> list[tuple[Path, Folder]]:
-        folders = self.folders.list()
-        if paths is None:
-            return [(f.path, f) for f in folders]
-        # A folder and files inside it (a folder copied in, and its files' own events) are one
-        # scope: each photo is read, and counted, once.
-        wanted = sorted({Path(p).expanduser().absolute() for p in paths}, key=lambda p: len(p.parts))
-        scopes: list[tuple[Path, Folder]] = []
-        for path in wanted:
-            if any(path == scope or scope in path.parents for scope, _ in scopes):
-                continue
-            folder = self.folders.covering(path)
-            if folder is None:
-                log.warning("%s is not inside a library folder; add its folder first", path)
-                continue
-            scopes.append((path, folder))
-        return scopes
-
-    def _pipeline(self) -> IndexingPipeline:
-        models = [self.models.load(source) for source in self.models.sources_to_index()]
-        targets = [EmbeddingTarget(model, self.models.index(model.model_id)) for model in models]
-        reader = PhotoReader(self.thumbnails, {m.model_id: m.preprocess for m in models}, min_side=THUMBNAIL_SIZE)
-        return IndexingPipeline(self.database, targets, reader, self.pipeline_settings)
 
     # --- labels and tags ----------------------------------------------------------------------
 
@@ -422,19 +341,7 @@ class Library:
                 log.info("undo: %d files restored; another album process indexes them", len(restored))
         return restored
 
-    def _forget_photos(self, photo_ids: list[int]) -> None:
-        for source in self.models.sources_to_index():
-            self.models.index(source.model_id).remove(photo_ids)
-
     # --- albums -------------------------------------------------------------------------------
-
-    def _organise_events(self, changed: list[int]) -> EventsSummary | None:
-        """Keep the event albums current after an index run; a failure here never fails the run."""
-        try:
-            return self.events.organise(changed=changed)
-        except AlbumError:
-            log.exception("could not organise events")
-            return None
 
     def _run_smart_query(self, query: SmartQuery) -> list[int]:
         """A smart album's photos now."""

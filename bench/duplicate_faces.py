@@ -99,7 +99,7 @@ class EveryPairOneCapture:
 
     def get(self, pairs, paths, cancel=None):
         from album.media.capture_match import CaptureMatch
-        from album.services.capture_checks import pair_of
+        from album.services.duplicates.capture_checks import pair_of
 
         wanted = {pair_of(*p) for p in pairs}
         self.pairs |= wanted

@@ -22,7 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def synthetic_rows(n: int):
-    from album.ui.photo_rows import PhotoRows
+    from album.ui.common.photo_rows import PhotoRows
 
     base = 1_700_000_000  # newest first, back from late 2023
     taken = [time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(base - i * 7200)) for i in range(n)]
@@ -50,8 +50,8 @@ def main() -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QListView
 
-    from album.ui.models.photo_list_model import PhotoListModel
-    from album.ui.widgets.photo_grid import CELL, PhotoGridView
+    from album.ui.library.photo_list_model import PhotoListModel
+    from album.ui.library.photo_grid import CELL, PhotoGridView
 
     app = QApplication.instance() or QApplication([])
     grid = PhotoGridView()

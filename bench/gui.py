@@ -80,7 +80,7 @@ def open_window(library_path: str):
     from album import Library
     from album.ui.app import create_application
     from album.ui.context import AppContext
-    from album.ui.widgets.main_window import MainWindow
+    from album.ui.window.main_window import MainWindow
 
     app = create_application()
     library = Library.open(library_path)
@@ -107,7 +107,7 @@ def child(library_path: str, started_at: float) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    importlib.import_module("album.ui.widgets.main_window")  # the window's imports, timed on their own
+    importlib.import_module("album.ui.window.main_window")  # the window's imports, timed on their own
     mark("imports")
     # No index run: the synthetic files do not exist, indexing would forget them all.
     app, library, context, window = open_window(library_path)

@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from album.library import THUMBNAIL_SIZE, Library
+from album.library import Library
 from album.media import decode_photo
 from album.models import DEFAULT_MODEL_ID, load_model
-from album.services.indexing import PipelineSettings
+from album.services.indexing import THUMBNAIL_SIZE, PipelineSettings
 from bench.decode import DEFAULT_PHOTO, decode_ms
 
 FLICKR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "flickr8k" / "images"

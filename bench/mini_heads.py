@@ -51,7 +51,7 @@ def _image_vectors(image_head, raw: torch.Tensor, logits: torch.Tensor) -> np.nd
 def measure(resources: Path, cache: FeatureCache, data_dir: Path) -> dict:
     from album.models.lexicon import default_lexicon
     from album.models.mini import grounding
-    from album.models.mini.model import RECIPE_FILE, WEIGHTS_FILE
+    from album.models.mini.resources import RECIPE_FILE, WEIGHTS_FILE
 
     info = json.loads((resources / RECIPE_FILE).read_text())
     stages = tuple(int(k) for k in info["image_stages"])

@@ -53,8 +53,8 @@ def persons_only(labels: np.ndarray, min_faces: int) -> np.ndarray:
 
 def bench_grouping() -> None:
     from album.faces import FaceEngine
-    from album.services.face_grouping import GroupingRule, group_faces
-    from album.services.people import MIN_PERSON_FACES
+    from album.services.people.grouping import GroupingRule, group_faces
+    from album.services.people.service import MIN_PERSON_FACES
 
     root = DATA / "faces"
     rows = list(csv.DictReader(open(root / "labels.csv")))
@@ -136,7 +136,7 @@ def synthetic_faces(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bench_synthetic(n: int) -> None:
-    from album.services.face_grouping import group_faces
+    from album.services.people.grouping import group_faces
 
     d, truth = synthetic_faces(n)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

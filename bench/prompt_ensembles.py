@@ -27,7 +27,7 @@ import numpy as np
 
 import album.models.prompts as prompts
 import bench.relevance as relevance
-from album.services.relevance import query_vectors
+from album.services.search.relevance import query_vectors
 from bench.quality import DEFAULT_DATA, resolve_model
 
 COUNTS = (8, 4, 2, 1)

@@ -41,7 +41,7 @@ import numpy as np
 
 from album.models.prompts import label_to_phrase
 from album.resources import resources_dir
-from album.services.relevance import (CALIBRATION_FILE, Calibration, RelevanceCutoff, logit_scale, model_key,
+from album.services.search.relevance import (CALIBRATION_FILE, Calibration, RelevanceCutoff, logit_scale, model_key,
                                       query_vectors)
 from bench.quality import DEFAULT_DATA, encode_photos, resolve_model
 
@@ -246,7 +246,7 @@ def calibrate(d: Data, model) -> Calibration:
     path = resources_dir() / "relevance" / CALIBRATION_FILE
     data = json.loads(path.read_text()) if path.is_file() else {}
     data.setdefault("about", "Relevance thresholds per model, in logits; written by `python -m bench.relevance "
-                             "--calibrate` (see album/services/relevance.py).")
+                             "--calibrate` (see album/services/search/relevance.py).")
     data.setdefault("models", {})[key] = {
         "phrase": float(chosen.phrase), "sentence": chosen.sentence, "slack": chosen.slack, "tag": chosen.tag,
         **({"near_best": chosen.near_best, "near_floor": chosen.near_floor} if chosen.near_best > 0 else {}),
@@ -338,7 +338,7 @@ def deep_passers(d: Data, calibration: Calibration) -> None:
 
 def tags(d: Data, calibration: Calibration) -> None:
     from album.models.prompts import label_vectors
-    from album.services.labels import starter_labels
+    from album.services.tagging import starter_labels
     from album.services.tagging import MAX_AUTO_TAGS
 
     labels = label_vectors(d.model, d.class_queries)
@@ -392,7 +392,7 @@ def latency(model, n: int, rounds: int, busy: bool, limit: int = 50) -> tuple[fl
         started = time.time()
         library.relevance.fill(model)
         fill_s = time.time() - started
-        library.gazetteer.load()  # as the app does in the background at start-up (ui/adapters/warmup.py)
+        library.gazetteer.load()  # as the app does in the background at start-up (ui/common/warmup.py)
         if hasattr(model, "warm_up"):
             model.warm_up()  # ...and album-mini's dictionary
         for text in QUERY_TEXTS[:3]:

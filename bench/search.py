@@ -37,7 +37,7 @@ from album.index.hnsw import VectorIndex
 from album.library import Library
 from album.models.base import l2_normalise
 from album.services.places import Gazetteer, PhotoPlaces
-from album.services import ranking
+from album.services.search import ranking
 from album.services.search import SearchService
 
 QUERY_TEXTS = [

@@ -1,4 +1,4 @@
-"""Calibrates find-similar's cut (`album.services.similar_cut.Z_SCORE`) on real photos:
+"""Calibrates find-similar's cut (`album.services.search.similar_cut.Z_SCORE`) on real photos:
 `python -m bench.similar_cut LIBRARY`, where LIBRARY was indexed from ../shared/data/caltech101
 (e.g. `album --library /tmp/lib index ../shared/data/caltech101 ../shared/data/formats`).
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from album import Library
-from album.services.similar_cut import bar_over
+from album.services.search.similar_cut import bar_over
 
 
 def main(library_path: str, z_values=(2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)) -> None:

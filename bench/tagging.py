@@ -30,7 +30,7 @@ import numpy as np
 from album.library import Library
 from album.models import DEFAULT_MODEL_ID, load_model
 from album.models.prompts import ensemble_label_vectors
-from album.services.labels import Label
+from album.services.tagging import Label
 
 CALTECH = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "caltech101").resolve()
 GRID = {  # around the settings first picked by hand (familiar 20, senses 3, gloss 2, levels 2, neighbours 0.5)

@@ -122,7 +122,7 @@ def test_exported_text_graph_matches_torch_for_any_length(model):
     from safetensors.torch import load_file
 
     from album.models.mini import towers
-    from album.models.mini.model import _heads_from_resources
+    from album.models.mini.export import _heads_from_resources
 
     info = json.loads((RESOURCES / "album-mini.json").read_text())
     _, text_head = _heads_from_resources(load_file(str(RESOURCES / "heads.safetensors")), info)
@@ -154,7 +154,7 @@ def test_the_recipe_names_the_image_tower_and_its_resolution():
     """Heads trained on another EfficientNet-Lite load with that tower's input size; older recipes
     without a tower entry mean Lite0. Only names and sizes: no tower package is imported."""
     from album.models.mini import towers
-    from album.models.mini.model import recipe_image_tower
+    from album.models.mini.resources import recipe_image_tower
 
     assert recipe_image_tower({}).name == "lite0" and recipe_image_tower({}).size == 224
     lite1 = recipe_image_tower({"towers": {"image": {"timm_arch": "efficientnet_lite1"}}})

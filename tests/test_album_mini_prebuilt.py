@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from album.models.mini.model import EXPORT_VERSION, load_album_mini
+from album.models.mini.export import EXPORT_VERSION
+from album.models.mini.model import load_album_mini
 from album.models.mini.prebuilt import MANIFEST, PREBUILT_DIR, find_prebuilt, write_prebuilt
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "models" / "album-mini"

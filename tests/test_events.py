@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from album.errors import AlbumError
-from album.services.event_grouping import Timeline, find_events, find_home
-from album.services.event_titles import NamedSpot, date_range, trip_places
+from album.services.events.grouping import Timeline, find_events, find_home
+from album.services.events.titles import NamedSpot, date_range, trip_places
 from album.services.events import NO_BUSY_DAYS, NO_CAPTURE_DATES
 from photo_files import copy_with_capture_exif, tree_digest, write_photo
 

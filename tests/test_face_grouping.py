@@ -4,7 +4,7 @@ from collections import deque
 
 import numpy as np
 
-from album.services.face_grouping import _union_find
+from album.services.people.grouping import _union_find
 
 
 def components_by_search(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

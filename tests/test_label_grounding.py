@@ -59,7 +59,7 @@ def test_grounded_labels_tag_real_photos_of_rare_things_better(model, shared_dat
 
 def test_tagging_uses_grounded_labels_but_custom_prompts_as_written(tmp_path, model):
     from album import Library
-    from album.services.labels import Label
+    from album.services.tagging import Label
 
     with Library.open(tmp_path / "library", model=model) as library:
         library.set_labels([Label("euphonium"), Label("tuba", prompts=("a photo of a tuba.",))])

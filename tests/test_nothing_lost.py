@@ -179,7 +179,7 @@ def _exact_group(library, folder, name, seed):
 
 
 def test_apply_suggestions_checks_keepers_and_copies_again(library, tmp_path, temp_trash):
-    from album.ui.adapters.duplicates import DuplicatesAdapter
+    from album.ui.duplicates.adapter import DuplicatesAdapter
 
     folder = tmp_path / "Pictures"
     keep1, copy1 = _exact_group(library, folder, "one", 30)
@@ -268,7 +268,7 @@ def test_similar_shots_need_the_camera_clock_to_agree(library, tmp_path):
 
 
 def test_a_keeper_reason_never_compares_two_sizes_that_read_the_same():
-    from album.services.keeper import PhotoFacts, choose_keeper
+    from album.services.duplicates.keeper import PhotoFacts, choose_keeper
 
     def photo(i, size):
         return PhotoFacts(i, f"/p/{i}.jpg", f"h{i}", 300, 200, size, 0, "JPEG", False)

@@ -154,7 +154,7 @@ def test_a_name_in_the_query_filters_to_that_person(people_library):
 def test_names_with_place_and_time_words(people_library):
     from datetime import date
 
-    from album.services.query import QueryParser
+    from album.services.search.query import QueryParser
 
     class Places:
         def lookup(self, phrase, strict=False):

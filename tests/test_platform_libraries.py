@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from album.errors import AlbumError
-from album.ui.platform_libraries import (
+from album.ui.common.platform_libraries import (
     XCB_LIBRARIES,
     PlatformLibrariesMissing,
     check_platform_libraries,

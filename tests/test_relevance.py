@@ -16,8 +16,8 @@ import pytest
 
 from album import Library
 from album.services.albums import SmartQuery
-from album.services.labels import Label
-from album.services.relevance import FALLBACK, Calibration, calibration_for, concepts_key
+from album.services.tagging import Label
+from album.services.search.relevance import FALLBACK, Calibration, calibration_for, concepts_key
 from photo_files import write_photo
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "models" / "album-mini"
@@ -168,7 +168,7 @@ def test_photos_almost_as_clear_as_a_clear_match_are_shown(real_library):
 def test_a_full_page_stops_counting_a_broad_query_and_says_so(real_library, monkeypatch):
     # At 100k photos counting every match of a broad query took fetches of thousands of photos;
     # once the page is full the count stops and is given as a lower bound ('1,000+').
-    from album.services import search as search_module
+    from album.services.search import service as search_module
 
     library, truth, _ = real_library
     everything = library.search("grand piano", limit=None)

@@ -20,11 +20,11 @@ from PIL import Image
 from album import Library
 from album.services.indexing import PipelineSettings
 from album.services.places import Gazetteer, PhotoPlaces, Place
-from album.services.query import NEGATIVE_WEIGHT, QueryParser
-from album.services.relevance import Calibration, RelevanceCutoff, query_vectors
+from album.services.search.query import NEGATIVE_WEIGHT, QueryParser
+from album.services.search.relevance import Calibration, RelevanceCutoff, query_vectors
 
 NO_CUT = Calibration(phrase=-np.inf, sentence=-np.inf)
-from album.services import ranking
+from album.services.search import ranking
 from album.services.search import PhotoNotFoundError, SearchError, SearchService
 from photo_files import write_photo
 

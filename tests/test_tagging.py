@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from album.services.labels import Label, LabelError
+from album.services.tagging import Label, LabelError
 from photo_files import write_photo
 
 ALBUM_MINI = Path(__file__).resolve().parents[1] / "resources" / "models" / "album-mini"
@@ -87,7 +87,7 @@ def test_tags_made_another_way_are_redone_once_on_the_next_index_run(tagged_libr
     """A new version of album that embeds labels differently leaves stored tags stale: the next
     index run re-tags the library from its stored vectors, keeps what the user removed, and
     leaves current tags alone."""
-    from album.services.tagging import TAGS_MADE_WITH
+    from album.services.tagging.service import TAGS_MADE_WITH
 
     library = tagged_library
     library.set_labels([Label("alpha", ("a photo of alpha",), threshold=0.0)])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from album.services.os_trash import TrashUnsupported, find_trashed
+from album.services.trash.os_trash import TrashUnsupported, find_trashed
 from album.services.trash import NothingToUndo, RestoreConflict, RestoreFailed, TrashFailed, TrashService
 from photo_families import PHASH_ONLY, finder_of, sha256
 from photo_files import write_photo

@@ -25,7 +25,7 @@ def register(commands) -> None:
 def check_display(args) -> None:
     """Refuse to start the window (with what to install) when Qt's X11 libraries are missing."""
     from album.ui.app import headless_screenshot_platform
-    from album.ui.platform_libraries import check_platform_libraries
+    from album.ui.common.platform_libraries import check_platform_libraries
 
     headless_screenshot_platform(bool(getattr(args, "screenshot", None)))
     check_platform_libraries()

@@ -23,7 +23,7 @@ How:
    somewhere (a face, the background). Measured on thumbnails: edited copies 0.58-1.0 (2,000
    copies of flickr8k photos, bench/duplicate_edits.py), different photos of one face or of one
    scene -0.7-0.05 (LFW portraits, flickr8k pairs with near hashes); the finder's bar is
-   duplicate_rules.DuplicateThresholds.same_capture_agreement.
+   duplicates.rules.DuplicateThresholds.same_capture_agreement.
 A picture with no detail at all (a blank sky) cannot be told from another this way:
 `patches` is then 0 and the caller decides on the rest of its evidence.
 """

@@ -83,11 +83,11 @@ def builtin_version(model_id: str) -> str | None:
 
     album-mini keeps its id across releases while its heads may be retrained; vectors the old
     heads made mean nothing to the new ones, so a library compares this with the version its
-    vectors were made with (services/models.py) and re-embeds when they differ.
+    vectors were made with (services/indexing/models.py) and re-embeds when they differ.
     """
     if model_id != DEFAULT_MODEL_ID:
         return None
-    from album.models.mini.model import WEIGHTS_FILE
+    from album.models.mini.resources import WEIGHTS_FILE
     from album.models.mini.prebuilt import weights_digest
 
     weights = resources_dir() / "models" / DEFAULT_MODEL_ID / WEIGHTS_FILE

@@ -225,7 +225,7 @@ def _faces(db: sqlite_utils.Database) -> None:
 
 
 def _relevance(db: sqlite_utils.Database) -> None:
-    """Each photo's relevance baseline per model (services/relevance.py): how well the photo matches
+    """Each photo's relevance baseline per model (services/search/relevance.py): how well the photo matches
     its own best concepts, computed once from its vector so a search never reads vectors to cut."""
     _run_statements(
         db,

@@ -74,7 +74,7 @@ def run(library, *, screenshot: str | None = None, search: str | None = None, vi
     headless_screenshot_platform(bool(screenshot))
     app = create_application()
     from album.ui.context import AppContext
-    from album.ui.widgets.main_window import MainWindow
+    from album.ui.window.main_window import MainWindow
 
     context = AppContext.build(library, settings=settings, device_pixel_ratio=app.devicePixelRatio(),
                                watch=screenshot is None)
@@ -147,7 +147,7 @@ def saved_device() -> str | None:
     """The device chosen in Settings (read before the library opens: the model loads there)."""
     from PySide6.QtCore import QSettings
 
-    from album.ui.settings_keys import MODEL_DEVICE
+    from album.ui.common.settings_keys import MODEL_DEVICE
 
     value = QSettings("album", "album").value(MODEL_DEVICE, "auto")
     return str(value) if value else None

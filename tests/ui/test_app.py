@@ -87,7 +87,7 @@ def test_album_without_a_command_opens_the_app(monkeypatch, tmp_path):
 
 
 def test_window_geometry_is_remembered(qtbot, library, make_context, settings):
-    from album.ui.widgets.main_window import MainWindow
+    from album.ui.window.main_window import MainWindow
 
     first = MainWindow(make_context(library))
     qtbot.addWidget(first)

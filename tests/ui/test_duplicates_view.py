@@ -84,7 +84,7 @@ def test_destructive_dialogs_default_to_the_safe_answer(qtbot, qapp):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QWidget
 
-    from album.ui.widgets.confirm import confirm_destructive
+    from album.ui.common.confirm import confirm_destructive
 
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -103,7 +103,7 @@ def test_destructive_dialogs_default_to_the_safe_answer(qtbot, qapp):
 def test_apply_to_all_leaves_similar_shots_alone_unless_chosen(qtbot, window, tmp_path, monkeypatch):
     """Similar shots are different pictures: bulk actions offer them only when the user ticks them."""
     from album.services.duplicates import DuplicateThresholds
-    from album.ui.duplicate_listing import DuplicateListing
+    from album.ui.duplicates.listing import DuplicateListing
     from photo_files import write_photo
 
     folder = tmp_path / "Mixed"

@@ -46,7 +46,7 @@ def test_events_view_shows_cards_and_timeline_and_opens_an_event(qtbot, window, 
 
 
 def test_on_this_day_offers_photos_from_earlier_years(qtbot, window, shared_data, tmp_path):
-    from album.ui.widgets.on_this_day import OnThisDay
+    from album.ui.library.on_this_day import OnThisDay
 
     folder = tmp_path / "Pictures"
     count = _photos(folder, shared_data)

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from album.ui.settings_keys import MODEL_NOTICE_SHOWN
-from album.ui.widgets.model_notice import OFFLINE_TEXT
+from album.ui.common.settings_keys import MODEL_NOTICE_SHOWN
+from album.ui.settings.model_notice import OFFLINE_TEXT
 from fake_hub import FakeHub
 
 UPGRADE_REPO = "Xenova/clip-vit-base-patch32"
@@ -30,7 +30,7 @@ def mini_library(tmp_path, tiny_model):
 @pytest.fixture
 def open_window(qtbot, make_context):
     """Opens main windows as the app does (show, then start) and closes them afterwards."""
-    from album.ui.widgets.main_window import MainWindow
+    from album.ui.window.main_window import MainWindow
 
     def open_(library, timeout: float | None = None):
         window = MainWindow(make_context(library))

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 
-from album.ui.adapters.search import SearchFilters
-from album.ui.grid_geometry import GridGeometry, Section
-from album.ui.models.photo_list_model import PhotoListModel
-from album.ui.photo_rows import PhotoRows, keep_shown_order
-from album.ui.widgets.photo_grid import PhotoGridView
+from album.ui.search.adapter import SearchFilters
+from album.ui.common.grid_geometry import GridGeometry, Section
+from album.ui.library.photo_list_model import PhotoListModel
+from album.ui.common.photo_rows import PhotoRows, keep_shown_order
+from album.ui.library.photo_grid import PhotoGridView
 from conftest import wait_indexed
 from photo_files import copy_with_capture_exif
 

@@ -42,7 +42,7 @@ def test_albums_from_selection_and_from_search_then_export(qtbot, window, flickr
 
 
 def test_failed_files_are_counted_and_listed_with_reasons(qtbot, window, tmp_path, shared_data):
-    from album.ui.widgets.failed_files import FailedFilesDialog
+    from album.ui.indexing.failed_files import FailedFilesDialog
 
     folder = tmp_path / "Mixed"
     folder.mkdir()
@@ -71,7 +71,7 @@ def test_removing_a_folder_forgets_its_photos(qtbot, window, flickr_photos, monk
 
 
 def test_settings_offer_models_and_remember_the_device(qtbot, window):
-    from album.ui.widgets.settings_dialog import SettingsDialog
+    from album.ui.settings.dialog import SettingsDialog
 
     dialog = SettingsDialog(window.context, window)
     qtbot.addWidget(dialog)
@@ -86,7 +86,7 @@ def test_settings_explain_models_and_offer_only_devices_present(qtbot, window):
     import torch
 
     from album.models.device import devices_present
-    from album.ui.widgets.settings_dialog import SettingsDialog
+    from album.ui.settings.dialog import SettingsDialog
 
     dialog = SettingsDialog(window.context, window)
     qtbot.addWidget(dialog)

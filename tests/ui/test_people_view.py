@@ -87,7 +87,7 @@ def test_people_view_names_merges_and_opens_a_person(qtbot, window, tmp_path, sh
 
 
 def view_module():
-    from album.ui.widgets import people_view
+    from album.ui.people import view as people_view
 
     return people_view
 
@@ -201,7 +201,7 @@ def _apply(popup):
 
 def _drag(view, source_item, target_item):
     """A real drag's events, carrying what the grid puts in a drag of `source_item`."""
-    from album.ui.widgets.people_view import PERSON_IDS_MIME
+    from album.ui.people.view import PERSON_IDS_MIME
 
     grid = view.grid
     mime: QMimeData = grid.mimeData([source_item])
@@ -237,7 +237,7 @@ def test_dragging_a_person_onto_another_merges_them_once_confirmed(qtbot, qapp, 
     assert accepted and drop.isAccepted() and drop.dropAction() == Qt.DropAction.CopyAction  # the tile stays
     qtbot.waitUntil(lambda: seen == ["No"], timeout=10_000)
     qtbot.waitUntil(lambda: qapp.activeModalWidget() is None, timeout=10_000)
-    from album.ui.tasks import FILES
+    from album.ui.common.tasks import FILES
 
     assert window.context.tasks.wait(FILES)  # a merge, had one started, would be written by now
     assert view.grid.count() == 2 and len(window.context.library.people.people()) == 2

@@ -2,8 +2,8 @@
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from album.ui.models.photo_list_model import PhotoIdRole, PhotoListModel, ScoreRole
-from album.ui.photo_rows import PhotoRows
+from album.ui.library.photo_list_model import PhotoIdRole, PhotoListModel, ScoreRole
+from album.ui.common.photo_rows import PhotoRows
 
 
 def rows(n=5, scores=None):

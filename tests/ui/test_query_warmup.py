@@ -10,7 +10,7 @@ import pytest
 
 from album.library import Library
 from album.models.mini.model import load_album_mini
-from album.ui.adapters.warmup import LibraryWarmup
+from album.ui.common.warmup import LibraryWarmup
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "models" / "album-mini"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from album.ui.adapters.search import SearchFilters
+from album.ui.search.adapter import SearchFilters
 from conftest import PHOTO_COUNT, wait_indexed
 
 ALBUM_MINI = Path(__file__).resolve().parents[2] / "resources" / "models" / "album-mini"
@@ -86,7 +86,7 @@ def test_a_filter_narrows_the_results(qtbot, indexed, flickr_photos):
                     reason=f"album-mini is not built in {ALBUM_MINI}: the real-model search test needs it")
 def test_typing_a_query_shows_the_expected_photo_first(qtbot, tmp_path, flickr_photos, make_context):
     from album import Library
-    from album.ui.widgets.main_window import MainWindow
+    from album.ui.window.main_window import MainWindow
 
     with Library.open(tmp_path / "mini-library") as library:  # the library's default model: album-mini
         window = MainWindow(make_context(library))
@@ -121,7 +121,7 @@ def test_find_similar_keeps_the_look_alikes_and_cuts_the_rest(qtbot, tmp_path, f
     from PIL import Image
 
     from album import Library
-    from album.ui.widgets.main_window import MainWindow
+    from album.ui.window.main_window import MainWindow
 
     original = sorted(flickr_photos.glob("*.jpg"))[0]
     picture = Image.open(original).convert("RGB")

@@ -6,7 +6,7 @@ import time
 import pytest
 from PySide6.QtCore import QThread
 
-from album.ui.tasks import INDEXING, SEARCH, PausableToken, SynchronousTasks, TaskPools
+from album.ui.common.tasks import INDEXING, SEARCH, PausableToken, SynchronousTasks, TaskPools
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_pausable_token_holds_the_worker_until_resumed():
 
 
 def test_closing_never_waits_for_a_network_check(qtbot, qapp):
-    from album.ui.tasks import NETWORK
+    from album.ui.common.tasks import NETWORK
 
     pools = TaskPools()
     hub_answers = threading.Event()

@@ -6,8 +6,8 @@ import hashlib
 import pytest
 from PySide6.QtCore import Qt
 
-from album.ui.adapters.search import SearchFilters
-from album.ui.widgets.photo_menu import build_photo_menu
+from album.ui.search.adapter import SearchFilters
+from album.ui.library.photo_menu import build_photo_menu
 from conftest import PHOTO_COUNT, wait_indexed
 
 

@@ -85,7 +85,7 @@ def test_the_threshold_slider_moves_while_default_is_checked(qtbot, indexed):
 
 
 def test_the_preview_shows_what_saving_tags_in_the_same_order(qtbot, indexed):
-    from album.services.labels import Label
+    from album.services.tagging import Label
 
     library = indexed.context.library
     # Nine other labels: each photo keeps its best three, so the new label loses some photos to them
@@ -166,7 +166,7 @@ def test_the_viewer_turns_photos_as_the_thumbnails_do(qtbot, window, tmp_path, s
     from PySide6.QtCore import QSize
 
     from album.media import decode_photo
-    from album.ui.image_reading import read_photo
+    from album.ui.common.image_reading import read_photo
 
     folder = tmp_path / "Turned"
     folder.mkdir()

@@ -49,7 +49,8 @@ def find_prebuilt(resources_dir: Path, weights_path: Path, export_version: int) 
 def write_prebuilt(resources_dir: Path, out_dir: Path) -> Path:
     """Export the graphs for the heads in `resources_dir` into `out_dir` (needs torch; build time only)."""
     from album.models.mini import towers
-    from album.models.mini.model import EXPORT_VERSION, RECIPE_FILE, WEIGHTS_FILE, export_onnx, recipe_image_tower
+    from album.models.mini.export import EXPORT_VERSION, export_onnx
+    from album.models.mini.resources import RECIPE_FILE, WEIGHTS_FILE, recipe_image_tower
 
     out_dir = Path(out_dir)
     info = json.loads((Path(resources_dir) / RECIPE_FILE).read_text())

@@ -21,7 +21,7 @@ from album.models.mini import towers
 from album.models.mini.features import FeatureSet, flickr_splits
 
 if TYPE_CHECKING:
-    from album.models.mini.train import Recipe
+    from album.models.mini.recipe import Recipe
 
 # Common concrete nouns of the captions: a tagging check on held-out train photos (a photo is
 # positive when one of its captions names the noun), the stand-in for zero-shot tagging that
