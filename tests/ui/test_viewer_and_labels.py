@@ -217,8 +217,8 @@ def test_one_pixel_slivers_are_read_to_fit_and_drawn(qtbot, tmp_path):
     from PIL import Image
     from PySide6.QtCore import QSize
 
-    from album.ui.image_reading import read_photo, read_scaled
-    from album.ui.widgets.image_canvas import ImageCanvas
+    from album.ui.common.image_reading import read_photo, read_scaled
+    from album.ui.viewer.image_canvas import ImageCanvas
 
     for size, fitted in (((1, 100_000), (1, 320)), ((100_000, 1), (320, 1)), ((1, 320), (1, 200))):
         path = tmp_path / f"{size[0]}x{size[1]}.png"

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from album.ui.image_reading import fitted_size
+from album.ui.common.image_reading import fitted_size
 
 
 class ImageCanvas(QWidget):
