@@ -3,6 +3,7 @@ forward passes of a (tiny, seeded) open_clip model."""
 
 import os
 import shutil
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -41,6 +42,19 @@ def counting_library(tmp_path, tiny_model):
     model = CountingModel(tiny_model)
     with Library.open(tmp_path / "library", model=model, pipeline=PipelineSettings(batch_size=4)) as lib:
         yield lib, model
+
+
+def test_a_photo_without_a_capture_date_is_dated_by_its_file_time_in_local_time(library, photos_dir):
+    # Half an hour into the new year, local time: read in UTC instead, it would be another day (and
+    # year) in every zone but UTC's; the tests run far from UTC (conftest.py).
+    path = write_photo(photos_dir / "no_exif.jpg", seed=1, size=(160, 120))
+    stamp = datetime(2021, 1, 1, 0, 30).timestamp()
+    os.utime(path, (stamp, stamp))
+    library.add_folder(photos_dir)
+    library.index()
+    photo = library.photos.by_path(path)
+    assert (photo.taken_at, photo.taken_at_source) == ("2021-01-01T00:30:00", "file")
+    assert len(library.search("2021")) == 1 and len(library.search("2020")) == 0
 
 
 def vector_of(library, path):
