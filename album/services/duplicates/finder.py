@@ -35,7 +35,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from album.errors import AlbumError, Cancelled
+from album.errors import Cancelled
 from album.index.hnsw import VectorIndex
 from album.media.formats import RAW_EXTENSIONS
 from album.media.perceptual import crop_distance, hamming_many
@@ -43,6 +43,7 @@ from album.media.sharpness import sharpness_of
 from album.progress import CancelToken, Progress, ProgressCallback
 from album.services.duplicates.capture_checks import CaptureCheckCache, pair_of
 from album.services.duplicates.grouping import ConstrainedUnionFind
+from album.services.duplicates.groups import DuplicateError, DuplicateGroup, GroupMember
 from album.services.duplicates.rules import (DEFAULT, CaptureFacts, DuplicateThresholds, one_capture, passes_crop_steps,
                                            passes_same_steps, same_picture)
 from album.services.duplicates.hash_neighbours import near_hash_pairs
@@ -58,50 +59,6 @@ TIERS = ("exact", "same", "similar")
 _BATCH = 4096  # query vectors per hnswlib call: big enough for its threads, small in memory
 # The JPEG that a camera writes next to its RAW file (RAW+JPEG mode): a pair, not duplicates.
 _RAW_COMPANION_SUFFIXES = frozenset({".jpg", ".jpeg", ".heic", ".heif", ".hif"})
-
-
-class DuplicateError(AlbumError):
-    """A duplicate request that cannot be carried out (unknown tier, unknown photo...)."""
-
-
-@dataclass(frozen=True)
-class GroupMember:
-    photo_id: int
-    path: str
-    cosine: float  # with the keeper (1.0 for the keeper itself)
-    hamming: int | None  # perceptual-hash bits that differ from the keeper's; None: unreadable
-    content_hash: str | None = None  # the bytes the comparison saw: trashing re-checks them
-
-
-@dataclass(frozen=True)
-class DuplicateGroup:
-    tier: str
-    members: tuple[GroupMember, ...]  # the keeper first, then by path
-    reason: str  # why the keeper was suggested
-
-    @property
-    def keep(self) -> GroupMember:
-        return self.members[0]
-
-    @property
-    def photo_ids(self) -> list[int]:
-        return [m.photo_id for m in self.members]
-
-    @property
-    def paths(self) -> list[str]:
-        return [m.path for m in self.members]
-
-    @property
-    def scores(self) -> dict[str, dict[str, float | int | None]]:
-        """For each member but the keeper: its cosine and Hamming distance to the keeper."""
-        return {m.path: {"cosine": round(m.cosine, 4), "hamming": m.hamming} for m in self.members[1:]}
-
-    def to_json(self) -> dict:
-        """What `album duplicates --json` prints for one group."""
-        return {
-            "tier": self.tier, "keep": self.keep.path, "photos": self.paths, "scores": self.scores,
-            "reason": self.reason,
-        }
 
 
 @dataclass
