@@ -40,17 +40,20 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     A WAL database opened read-only needs its -shm file, which SQLite cannot create in a folder
     it may not write; then the file is opened as immutable (nobody can change it there either).
     """
-    for uri in (f"file:{path}?mode=ro", f"file:{path}?mode=ro&immutable=1"):
+    def opened(uri: str) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
         conn.text_factory = from_stored
         try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return conn
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the open itself is lazy
         except sqlite3.OperationalError:
             conn.close()
-            if "immutable" in uri:
-                raise
-    raise AssertionError("unreachable")
+            raise
+        return conn
+
+    try:
+        return opened(f"file:{path}?mode=ro")
+    except sqlite3.OperationalError:
+        return opened(f"file:{path}?mode=ro&immutable=1")
 
 
 class Database:

@@ -221,13 +221,7 @@ class TaggingService:
 
     def add_tag(self, photo_id: int, tag: str) -> None:
         """A tag the user set by hand: it wins over (and replaces) an automatic one."""
-        tag = _tag_name(tag)
-        with self._db.write() as db:
-            db.execute(
-                """INSERT INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, NULL, 'manual', 0)
-                   ON CONFLICT(photo_id, tag) DO UPDATE SET source = 'manual', score = NULL, hidden = 0""",
-                (photo_id, tag),
-            )
+        self._set_by_hand(photo_id, tag, hidden=False)
 
     def user_choices(self, tag: str) -> tuple[set[int], set[int]]:
         """Photos the user tagged `tag` by hand, and those they removed it from: re-tagging keeps both."""
@@ -236,10 +230,13 @@ class TaggingService:
 
     def remove_tag(self, photo_id: int, tag: str) -> None:
         """Removed by the user: kept as a hidden manual row so re-tagging does not bring it back."""
-        tag = _tag_name(tag)
+        self._set_by_hand(photo_id, tag, hidden=True)
+
+    def _set_by_hand(self, photo_id: int, tag: str, *, hidden: bool) -> None:
         with self._db.write() as db:
             db.execute(
-                """INSERT INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, NULL, 'manual', 1)
-                   ON CONFLICT(photo_id, tag) DO UPDATE SET source = 'manual', score = NULL, hidden = 1""",
-                (photo_id, tag),
+                """INSERT INTO tags (photo_id, tag, score, source, hidden) VALUES (?, ?, NULL, 'manual', ?)
+                   ON CONFLICT(photo_id, tag)
+                   DO UPDATE SET source = 'manual', score = NULL, hidden = excluded.hidden""",
+                (photo_id, _tag_name(tag), int(hidden)),
             )
